@@ -1,0 +1,74 @@
+import { DynamicModule, Module, ModuleMetadata, ValidationPipe } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import { AuthModule } from './auth/auth.module';
+import { AuthenticationGuard } from './auth/authentication.guard';
+import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
+import { validationExceptionFactory } from './common/errors/validation-errors';
+import { EnvelopeInterceptor } from './common/http/envelope.interceptor';
+import { loggerOptions } from './common/http/logger-options';
+import { IdempotencyInterceptor } from './common/idempotency/idempotency.interceptor';
+import { IdempotencyModule } from './common/idempotency/idempotency.module';
+import { RateLimitGuard } from './common/rate-limit/rate-limit.guard';
+import { RateLimitModule } from './common/rate-limit/rate-limit.module';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './modules/health/health.module';
+import { OrganizationsModule } from './modules/organizations/organizations.module';
+import { QueueModule } from './queue/queue.module';
+import { RedisModule } from './redis/redis.module';
+import { WorkerModule } from './worker.module';
+
+export interface AppModuleOptions {
+  config: AppConfig;
+  databaseUrl: string;
+  /** false: build routes and metadata only, touching no database or Redis (OpenAPI generation). */
+  connect?: boolean;
+  /** Extra modules (tests add probe controllers and processors). */
+  extraImports?: ModuleMetadata['imports'];
+}
+
+@Module({})
+export class AppModule {
+  static forRoot({ config, databaseUrl, connect = true, extraImports = [] }: AppModuleOptions): DynamicModule {
+    const runsWorkers = connect && config.role !== 'api';
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggerOptions(config)),
+        DatabaseModule.forRoot({ url: databaseUrl, poolSize: config.database.poolSize, connect }),
+        RedisModule.forRoot(config.redis?.url, { connect }),
+        QueueModule.forRoot({ redis: config.redis, databaseUrl, connect }),
+        RateLimitModule,
+        IdempotencyModule,
+        AuthModule,
+        OrganizationsModule,
+        HealthModule,
+        ...(runsWorkers ? [WorkerModule] : []),
+        ...extraImports,
+      ],
+      providers: [
+        // Guards run in this order: who is calling, then whether they are over their budget.
+        { provide: APP_GUARD, useClass: AuthenticationGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
+        // Interceptors nest in this order: the envelope wraps whatever idempotency returns or replays.
+        { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        {
+          provide: APP_PIPE,
+          useValue: new ValidationPipe({
+            transform: true,
+            whitelist: true,
+            forbidNonWhitelisted: true,
+            forbidUnknownValues: true,
+            stopAtFirstError: true,
+            exceptionFactory: validationExceptionFactory,
+          }),
+        },
+      ],
+    };
+  }
+}

@@ -1,0 +1,96 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { resolve } from 'node:path';
+
+export const APP_ROLES = ['all', 'api', 'worker'] as const;
+export type AppRole = (typeof APP_ROLES)[number];
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+type LogLevel = (typeof LOG_LEVELS)[number];
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
+const toBool = ({ value }: { value: unknown }) =>
+  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
+
+/**
+ * Every environment variable the service reads. `.env.example` documents the same list;
+ * a missing or malformed value stops the process at boot with one line naming it.
+ */
+export class EnvironmentVariables {
+  @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
+  @IsOptional() @IsIn(APP_ROLES) APP_ROLE?: AppRole;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT?: number;
+  @IsOptional() @IsString() HOST?: string;
+  @IsOptional() @IsString() DATA_DIR?: string;
+  @IsOptional() @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// URL' }) DATABASE_URL?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(200) DATABASE_POOL_SIZE?: number;
+  @IsOptional() @Transform(toBool) @IsBoolean() DATABASE_RUN_MIGRATIONS?: boolean;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(65535) EMBEDDED_POSTGRES_PORT?: number;
+  @IsOptional() @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' }) REDIS_URL?: string;
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_:.-]{1,64}$/, { message: 'must be 1-64 letters, digits, _ : . -' })
+  REDIS_KEY_PREFIX?: string;
+  @IsOptional() @IsIn(LOG_LEVELS) LOG_LEVEL?: LogLevel;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1024) @Max(104_857_600) BODY_LIMIT_BYTES?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(300_000) API_KEY_CACHE_TTL_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) RATE_LIMIT_PER_MINUTE?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(720) IDEMPOTENCY_KEY_TTL_HOURS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1000) @Max(600_000) SHUTDOWN_TIMEOUT_MS?: number;
+}
+
+export interface AppConfig {
+  env: string;
+  role: AppRole;
+  http: { host: string; port: number; bodyLimitBytes: number };
+  dataDir: string;
+  database: {
+    /** Unset: an embedded PostgreSQL is started under `dataDir`. */
+    url?: string;
+    poolSize: number;
+    runMigrationsAtStart: boolean;
+    embeddedPort: number;
+  };
+  /** Unset: queues use BullMQ's PostgreSQL backend in the same database. */
+  redis?: { url: string; keyPrefix: string };
+  logLevel: LogLevel;
+  auth: { apiKeyCacheTtlMs: number };
+  rateLimit: { defaultPerMinute: number };
+  idempotency: { ttlHours: number };
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigValidationError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const vars = plainToInstance(EnvironmentVariables, present, { excludeExtraneousValues: false });
+  const errors = validateSync(vars, { skipMissingProperties: false, whitelist: false });
+  if (errors.length > 0) {
+    const lines = errors.map((error) => {
+      const reason = Object.values(error.constraints ?? {})[0] ?? 'is invalid';
+      return `${error.property} ${reason.replace(`${error.property} `, '')} (got ${JSON.stringify(error.value)})`;
+    });
+    throw new ConfigValidationError(`Invalid configuration: ${lines.join('; ')}`);
+  }
+
+  const redisUrl = vars.REDIS_URL;
+  return {
+    env: vars.NODE_ENV ?? 'development',
+    role: vars.APP_ROLE ?? 'all',
+    http: { host: vars.HOST ?? '0.0.0.0', port: vars.PORT ?? 3000, bodyLimitBytes: vars.BODY_LIMIT_BYTES ?? 1_048_576 },
+    dataDir: resolve(vars.DATA_DIR ?? './.data'),
+    database: {
+      url: vars.DATABASE_URL,
+      poolSize: vars.DATABASE_POOL_SIZE ?? 10,
+      runMigrationsAtStart: vars.DATABASE_RUN_MIGRATIONS ?? true,
+      embeddedPort: vars.EMBEDDED_POSTGRES_PORT ?? 54329,
+    },
+    redis: redisUrl ? { url: redisUrl, keyPrefix: vars.REDIS_KEY_PREFIX ?? 'owb' } : undefined,
+    logLevel: vars.LOG_LEVEL ?? 'info',
+    auth: { apiKeyCacheTtlMs: vars.API_KEY_CACHE_TTL_MS ?? 5000 },
+    rateLimit: { defaultPerMinute: vars.RATE_LIMIT_PER_MINUTE ?? 600 },
+    idempotency: { ttlHours: vars.IDEMPOTENCY_KEY_TTL_HOURS ?? 24 },
+    shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS ?? 30_000,
+  };
+}

@@ -1,0 +1,13 @@
+import { ApiKey } from '../auth/api-keys/api-key.entity';
+import { PersonalAccessToken } from '../auth/personal-access-tokens/personal-access-token.entity';
+import { IdempotencyKey } from '../common/idempotency/idempotency-key.entity';
+import { OrganizationMember } from '../modules/organizations/organization-member.entity';
+import { Organization } from '../modules/organizations/organization.entity';
+import { User } from '../modules/users/user.entity';
+import { Foundation1764000000000 } from './migrations/1764000000000-Foundation';
+
+/** Listed, not globbed: the same classes every module imports, under any loader (node, jest, bundlers). */
+export const ENTITIES = [Organization, OrganizationMember, User, PersonalAccessToken, ApiKey, IdempotencyKey];
+
+/** In the order they apply. */
+export const MIGRATIONS = [Foundation1764000000000];

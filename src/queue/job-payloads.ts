@@ -1,0 +1,10 @@
+/**
+ * Job names and payloads per queue. Payloads carry ids, never copies of rows: a processor
+ * loads what it needs, so a job that waited an hour still acts on current data.
+ */
+export interface HousekeepingJobs {
+  'record-credential-usage': { kind: 'apiKey' | 'pat'; id: string; usedAt: string };
+  'purge-expired-idempotency-keys': Record<string, never>;
+}
+
+export type HousekeepingJobName = keyof HousekeepingJobs;

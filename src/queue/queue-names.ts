@@ -1,0 +1,7 @@
+/** Every queue the service uses. Feature code refers to queues only by these names. */
+export const QueueName = {
+  Housekeeping: 'housekeeping',
+} as const;
+export type QueueName = (typeof QueueName)[keyof typeof QueueName];
+
+export const ALL_QUEUES: QueueName[] = Object.values(QueueName);

@@ -1,0 +1,96 @@
+import { INestApplicationContext, Logger, ModuleMetadata } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { SwaggerModule } from '@nestjs/swagger';
+import { Logger as PinoLogger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { requestIdFor } from './common/http/request-id';
+import { buildOpenApiDocument } from './common/openapi/build-openapi-document';
+import { AppConfig } from './config/app-config';
+import { prepareDatabase } from './database/prepare-database';
+
+export interface RunningService {
+  /** Base URL of the HTTP API, when this process serves HTTP. */
+  url?: string;
+  context: INestApplicationContext;
+  /** Graceful: stop accepting, drain requests, finish active jobs, close connections, stop embedded PostgreSQL. */
+  close(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  extraImports?: ModuleMetadata['imports'];
+}
+
+/** The Nest HTTP application on Fastify, with our request ids, limits and API docs; not yet listening. */
+export async function createHttpApp(
+  config: AppConfig,
+  databaseUrl: string,
+  options: ServiceOptions & { connect?: boolean } = {},
+): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.http.bodyLimitBytes,
+    genReqId: requestIdFor,
+    // Keep-alive sockets with no request in flight are closed at shutdown instead of holding it open.
+    forceCloseConnections: 'idle',
+    trustProxy: true,
+  });
+  // JSON is the only body we accept; anything else is 415 UNSUPPORTED_MEDIA_TYPE.
+  adapter.getInstance().removeContentTypeParser(['text/plain']);
+  adapter.getInstance().addHook('onRequest', async (request, reply) => {
+    void reply.header('X-Request-Id', request.id);
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot({ config, databaseUrl, connect: options.connect, extraImports: options.extraImports }),
+    adapter,
+    { bufferLogs: true, abortOnError: false },
+  );
+  app.useLogger(app.get(PinoLogger));
+  app.flushLogs();
+  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
+    jsonDocumentUrl: 'openapi.json',
+    yamlDocumentUrl: 'openapi.yaml',
+  });
+  return app;
+}
+
+/** Starts the service in the role APP_ROLE names: HTTP and workers (`all`), HTTP only (`api`) or workers only. */
+export async function startService(config: AppConfig, options: ServiceOptions = {}): Promise<RunningService> {
+  const database = await prepareDatabase(config);
+  try {
+    if (config.role === 'worker') {
+      const context = await NestFactory.createApplicationContext(
+        AppModule.forRoot({ config, databaseUrl: database.url, extraImports: options.extraImports }),
+        { bufferLogs: true, abortOnError: false },
+      );
+      context.useLogger(context.get(PinoLogger));
+      context.flushLogs();
+      new Logger('Service').log('Worker started (APP_ROLE=worker)');
+      return { context, close: closer(context, database.release) };
+    }
+    const app = await createHttpApp(config, database.url, options);
+    await app.listen({ port: config.http.port, host: config.http.host });
+    const address = app.getHttpServer().address();
+    const port = typeof address === 'object' && address ? address.port : config.http.port;
+    const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
+    const url = `http://${host}:${port}`;
+    new Logger('Service').log(`OpenWABA listening on ${url} (APP_ROLE=${config.role}); API docs at ${url}/docs`);
+    return { url, context: app, close: closer(app, database.release) };
+  } catch (error) {
+    await database.release();
+    throw error;
+  }
+}
+
+function closer(context: INestApplicationContext, releaseDatabase: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => {
+    closing ??= (async () => {
+      try {
+        await context.close();
+      } finally {
+        await releaseDatabase();
+      }
+    })();
+    return closing;
+  };
+}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { HousekeepingModule } from './modules/housekeeping/housekeeping.module';
+import { WorkerDrain } from './queue/worker-drain';
+
+/**
+ * Every BullMQ processor, and nothing else. Imported only by processes that run workers
+ * (APP_ROLE=all|worker), so an `api` process never consumes jobs.
+ */
+@Module({
+  imports: [DiscoveryModule, HousekeepingModule],
+  providers: [WorkerDrain],
+})
+export class WorkerModule {}
