@@ -64,7 +64,6 @@ export class AppModule {
             whitelist: true,
             forbidNonWhitelisted: true,
             forbidUnknownValues: true,
-            stopAtFirstError: true,
             exceptionFactory: validationExceptionFactory,
           }),
         },

@@ -39,6 +39,17 @@ export async function createHttpApp(
   adapter.getInstance().addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
   });
+  // While shutting down, answer in-flight requests with `Connection: close` so their keep-alive
+  // sockets end with the response instead of holding the shutdown open until they time out.
+  let shuttingDown = false;
+  adapter.getInstance().addHook('preClose', async () => {
+    shuttingDown = true;
+  });
+  adapter.getInstance().addHook('onSend', async (_request, reply) => {
+    if (shuttingDown) {
+      void reply.header('Connection', 'close');
+    }
+  });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({ config, databaseUrl, connect: options.connect, extraImports: options.extraImports }),
     adapter,
@@ -74,18 +85,25 @@ export async function startService(config: AppConfig, options: ServiceOptions = 
     const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
     const url = `http://${host}:${port}`;
     new Logger('Service').log(`OpenWABA listening on ${url} (APP_ROLE=${config.role}); API docs at ${url}/docs`);
-    return { url, context: app, close: closer(app, database.release) };
+    // Stop accepting and drain in-flight requests first; then Nest's hooks finish jobs and close connections.
+    const stopHttp = () => app.getHttpAdapter().getInstance().close();
+    return { url, context: app, close: closer(app, database.release, stopHttp) };
   } catch (error) {
     await database.release();
     throw error;
   }
 }
 
-function closer(context: INestApplicationContext, releaseDatabase: () => Promise<void>): () => Promise<void> {
+function closer(
+  context: INestApplicationContext,
+  releaseDatabase: () => Promise<void>,
+  stopHttp?: () => Promise<void>,
+): () => Promise<void> {
   let closing: Promise<void> | undefined;
   return () => {
     closing ??= (async () => {
       try {
+        await stopHttp?.();
         await context.close();
       } finally {
         await releaseDatabase();

@@ -1,0 +1,3 @@
+import { describeQueueBackend } from '../helpers/queue-backend-suite';
+
+describeQueueBackend('redis', {});
