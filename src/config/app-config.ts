@@ -1,6 +1,7 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 import { resolve } from 'node:path';
+import { mostBasicMessage } from '../common/errors/validation-errors';
 
 export const APP_ROLES = ['all', 'api', 'worker'] as const;
 export type AppRole = (typeof APP_ROLES)[number];
@@ -68,7 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const errors = validateSync(vars, { skipMissingProperties: false, whitelist: false });
   if (errors.length > 0) {
     const lines = errors.map((error) => {
-      const reason = Object.values(error.constraints ?? {})[0] ?? 'is invalid';
+      const reason = mostBasicMessage(error.constraints ?? {}) ?? 'is invalid';
       return `${error.property} ${reason.replace(`${error.property} `, '')} (got ${JSON.stringify(error.value)})`;
     });
     throw new ConfigValidationError(`Invalid configuration: ${lines.join('; ')}`);

@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { ApiKey } from '../../src/auth/api-keys/api-key.entity';
 import { bearer, newApiKey, newTenant, patHeaders } from '../helpers/factories';
 import { ProbeModule } from '../helpers/probe.module';
+import { readJson } from '../helpers/http';
 import { startTestService, TestService } from '../helpers/test-service';
 import { waitFor } from '../helpers/wait-for';
 
@@ -133,7 +134,7 @@ describe('Authentication and authorization', () => {
       const tenant = await newTenant(service, { scopes: ['messages:read'] });
       const response = await callScoped(tenant.apiKey.key);
       expect(response.status).toBe(403);
-      expect(await response.json()).toMatchObject({
+      expect(await readJson(response)).toMatchObject({
         error: { code: 'FORBIDDEN', details: { missingScopes: ['messages:write'] } },
       });
     });

@@ -1,4 +1,5 @@
 import { bearer, newTenant, newUser, patHeaders } from '../helpers/factories';
+import { readJson } from '../helpers/http';
 import { startTestService, TestService } from '../helpers/test-service';
 
 describe('API conventions', () => {
@@ -32,7 +33,7 @@ describe('API conventions', () => {
     it('rejects an unknown field, naming it', async () => {
       const response = await post('/v1/organizations', pat, JSON.stringify({ name: 'Acme', plan: 'gold' }));
       expect(response.status).toBe(400);
-      expect(await response.json()).toMatchObject({
+      expect(await readJson(response)).toMatchObject({
         error: {
           code: 'VALIDATION_ERROR',
           details: [{ field: 'plan', message: 'property plan should not exist' }],
@@ -44,38 +45,38 @@ describe('API conventions', () => {
     it('rejects a wrong type with one message for the field', async () => {
       const response = await post('/v1/organizations', pat, JSON.stringify({ name: 42 }));
       expect(response.status).toBe(400);
-      const body = await response.json();
+      const body = await readJson(response);
       expect(body.error.details).toEqual([{ field: 'name', message: 'name must be a string' }]);
     });
 
     it('rejects a missing required field', async () => {
       const response = await post('/v1/organizations', pat, JSON.stringify({}));
       expect(response.status).toBe(400);
-      expect((await response.json()).error.details[0].field).toBe('name');
+      expect((await readJson(response)).error.details[0].field).toBe('name');
     });
 
     it('rejects malformed JSON with VALIDATION_ERROR, not a 500', async () => {
       const response = await post('/v1/organizations', pat, '{"name": "Acme",');
       expect(response.status).toBe(400);
-      expect((await response.json()).error).toMatchObject({ code: 'VALIDATION_ERROR', message: expect.any(String) });
+      expect((await readJson(response)).error).toMatchObject({ code: 'VALIDATION_ERROR', message: expect.any(String) });
     });
 
     it('rejects a body over the limit with 413 PAYLOAD_TOO_LARGE', async () => {
       const response = await post('/v1/organizations', pat, JSON.stringify({ name: 'x'.repeat(5000) }));
       expect(response.status).toBe(413);
-      expect((await response.json()).error.code).toBe('PAYLOAD_TOO_LARGE');
+      expect((await readJson(response)).error.code).toBe('PAYLOAD_TOO_LARGE');
     });
 
     it('rejects a body that is not JSON with 415', async () => {
       const response = await post('/v1/organizations', pat, 'name=Acme', { 'content-type': 'text/plain' });
       expect(response.status).toBe(415);
-      expect((await response.json()).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+      expect((await readJson(response)).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
     });
 
     it('rejects an unknown query parameter and an out-of-range limit', async () => {
       const response = await fetch(`${service.url}/v1/organizations?limit=0&sort=name`, { headers: patHeaders(pat) });
       expect(response.status).toBe(400);
-      const fields = (await response.json()).error.details.map((d: { field: string }) => d.field).sort();
+      const fields = (await readJson(response)).error.details.map((d: { field: string }) => d.field).sort();
       expect(fields).toEqual(['limit', 'sort']);
     });
   });
@@ -83,7 +84,7 @@ describe('API conventions', () => {
   it('answers an unknown route with the error envelope', async () => {
     const response = await fetch(`${service.url}/v1/nope`);
     expect(response.status).toBe(404);
-    expect((await response.json()).error.code).toBe('NOT_FOUND');
+    expect((await readJson(response)).error.code).toBe('NOT_FOUND');
   });
 
   it('echoes a safe X-Request-Id and replaces an unsafe one', async () => {
@@ -102,7 +103,7 @@ describe('API conventions', () => {
       expect(first.status).toBe(201);
       expect(retry.status).toBe(201);
       expect(retry.headers.get('idempotent-replayed')).toBe('true');
-      expect(await retry.json()).toEqual(await first.json());
+      expect(await readJson(retry)).toEqual(await readJson(first));
       expect(await organizationCount(pat)).toBe(1);
     });
 
@@ -113,7 +114,7 @@ describe('API conventions', () => {
         'Idempotency-Key': 'k-reuse',
       });
       expect(reused.status).toBe(422);
-      expect((await reused.json()).error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+      expect((await readJson(reused)).error.code).toBe('IDEMPOTENCY_KEY_REUSED');
       expect(await organizationCount(pat)).toBe(1);
     });
 
@@ -123,7 +124,7 @@ describe('API conventions', () => {
       const fromA = await post('/v1/organizations', a.pat, body, { 'Idempotency-Key': 'same-key' });
       const fromB = await post('/v1/organizations', b.pat, body, { 'Idempotency-Key': 'same-key' });
       expect(fromB.headers.get('idempotent-replayed')).toBeNull();
-      expect((await fromA.json()).data.id).not.toBe((await fromB.json()).data.id);
+      expect((await readJson(fromA)).data.id).not.toBe((await readJson(fromB)).data.id);
     });
 
     it('does not hold a key after a failed request: a corrected retry with the same key succeeds', async () => {
@@ -156,7 +157,7 @@ describe('API conventions', () => {
         'Idempotency-Key': 'has spaces',
       });
       expect(response.status).toBe(400);
-      expect((await response.json()).error.details[0].field).toBe('Idempotency-Key');
+      expect((await readJson(response)).error.details[0].field).toBe('Idempotency-Key');
     });
   });
 
@@ -178,7 +179,7 @@ describe('API conventions', () => {
       expect(statuses).toEqual([200, 200, 200, 429]);
       expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(Number(limited!.headers.get('retry-after'))).toBeLessThanOrEqual(60);
-      expect((await limited!.json()).error.code).toBe('RATE_LIMITED');
+      expect((await readJson(limited!)).error.code).toBe('RATE_LIMITED');
     });
 
     it('budgets each key separately', async () => {
@@ -192,7 +193,7 @@ describe('API conventions', () => {
 
   describe('documentation and health', () => {
     it('serves the OpenAPI document at /openapi.json and Swagger UI at /docs', async () => {
-      const spec = await (await fetch(`${service.url}/openapi.json`)).json();
+      const spec = await readJson(await fetch(`${service.url}/openapi.json`));
       expect(spec.openapi).toMatch(/^3\./);
       expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/v1/me', '/v1/organizations']));
       const docs = await fetch(`${service.url}/docs`);
@@ -204,7 +205,7 @@ describe('API conventions', () => {
       expect(await (await fetch(`${service.url}/health`)).json()).toEqual({ data: { status: 'ok' } });
       const ready = await fetch(`${service.url}/health/ready`);
       expect(ready.status).toBe(200);
-      expect(await ready.json()).toEqual({
+      expect(await readJson(ready)).toEqual({
         data: {
           status: 'ready',
           queueBackend: 'redis',

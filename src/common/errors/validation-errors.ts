@@ -20,7 +20,7 @@ const CONSTRAINT_PRIORITY = [
   'isNotEmpty',
 ];
 
-function mostBasicMessage(constraints: Record<string, string>): string | undefined {
+export function mostBasicMessage(constraints: Record<string, string>): string | undefined {
   const names = Object.keys(constraints);
   const rank = (name: string) => {
     const index = CONSTRAINT_PRIORITY.indexOf(name);

@@ -29,11 +29,24 @@ function sortKeysDeep(value: unknown): unknown {
   return value;
 }
 
+/** `security: []` says in the contract what `@Public()` says in code: no credential needed. */
+function markPublicOperations(document: OpenAPIObject): void {
+  for (const pathItem of Object.values(document.paths)) {
+    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+      const operation = pathItem[method];
+      if (operation && !operation.security) {
+        operation.security = [];
+      }
+    }
+  }
+}
+
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('OpenWABA API')
     .setDescription(DESCRIPTION)
     .setVersion('1.0.0')
+    .addServer('http://localhost:3000', 'A local OpenWABA (npm start)')
     .addBearerAuth(
       { type: 'http', scheme: 'bearer', description: 'Organization API key: owb_live_… or owb_test_…' },
       API_KEY_SECURITY,
@@ -49,5 +62,6 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     operationIdFactory: (_controllerKey, methodKey) => methodKey,
     extraModels: [ErrorResponseDto],
   });
+  markPublicOperations(document);
   return sortKeysDeep(document) as OpenAPIObject;
 }

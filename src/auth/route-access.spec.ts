@@ -1,0 +1,81 @@
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { DiscoveryService, MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { buildOpenApiDocument } from '../common/openapi/build-openapi-document';
+import { loadConfig } from '../config/app-config';
+import { createHttpApp } from '../service';
+import { AUTH_METADATA, AuthRequirement } from './decorators';
+
+/**
+ * Every route and who may call it. A change here is a change of who can reach what:
+ * review it as a permission change.
+ */
+const EXPECTED_ACCESS = [
+  'DELETE /v1/organizations/:orgId/api-keys/:keyId  user',
+  'GET /health  public',
+  'GET /health/ready  public',
+  'GET /v1/me  apiKey',
+  'GET /v1/organizations  user',
+  'GET /v1/organizations/:orgId  user',
+  'GET /v1/organizations/:orgId/api-keys  user',
+  'POST /v1/organizations  user',
+  'POST /v1/organizations/:orgId/api-keys  user',
+];
+
+function describeAccess(requirement: AuthRequirement | undefined): string {
+  if (!requirement) {
+    return 'UNDECLARED';
+  }
+  if (requirement.public) {
+    return 'public';
+  }
+  return requirement.by === 'apiKey' && requirement.scopes.length > 0
+    ? `apiKey[${requirement.scopes.join(',')}]`
+    : requirement.by;
+}
+
+describe('route access', () => {
+  let app: NestFastifyApplication;
+  let routes: { method: string; path: string; access: string }[];
+
+  beforeAll(async () => {
+    app = await createHttpApp(loadConfig({ LOG_LEVEL: 'silent' }), 'postgres://localhost/unused', { connect: false });
+    const reflector = app.get(Reflector);
+    const scanner = new MetadataScanner();
+    routes = new DiscoveryService(app.get(ModulesContainer)).getControllers().flatMap(({ instance, metatype }) => {
+      const prototype = Object.getPrototypeOf(instance) as object;
+      const base = String(Reflect.getMetadata(PATH_METADATA, metatype!));
+      return scanner.getAllMethodNames(prototype).map((name) => {
+        const handler = (prototype as Record<string, () => unknown>)[name];
+        const sub = String(Reflect.getMetadata(PATH_METADATA, handler));
+        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
+        const path = `/${[base, sub].filter((part) => part && part !== '/').join('/')}`;
+        const requirement = reflector.getAllAndOverride<AuthRequirement>(AUTH_METADATA, [handler, metatype!]);
+        return { method, path, access: describeAccess(requirement) };
+      });
+    });
+  });
+  afterAll(() => app.close());
+
+  it('declares who may call every route, and it is what we expect', () => {
+    const actual = routes.map((r) => `${r.method} ${r.path}  ${r.access}`).sort();
+    expect(actual).toEqual(EXPECTED_ACCESS);
+  });
+
+  it('documents the same access in the OpenAPI document', () => {
+    const document = buildOpenApiDocument(app);
+    for (const route of routes) {
+      const openApiPath = route.path.replace(/:(\w+)/g, '{$1}');
+      const operation = document.paths[openApiPath]?.[route.method.toLowerCase() as 'get'];
+      expect(operation).toBeDefined();
+      const schemes = (operation?.security ?? []).flatMap((entry) => Object.keys(entry)).sort();
+      const expected: Record<string, string[]> = {
+        public: [],
+        user: ['personalAccessToken', 'personalAccessTokenHeader'],
+        apiKey: ['apiKey'],
+      };
+      expect(schemes).toEqual(expected[route.access.replace(/\[.*\]$/, '')]);
+    }
+  });
+});

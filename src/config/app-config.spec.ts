@@ -1,0 +1,50 @@
+import { ConfigValidationError, loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  it('applies documented defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      role: 'all',
+      http: { port: 3000, host: '0.0.0.0', bodyLimitBytes: 1_048_576 },
+      database: { url: undefined, runMigrationsAtStart: true, embeddedPort: 54329 },
+      redis: undefined,
+      rateLimit: { defaultPerMinute: 600 },
+      idempotency: { ttlHours: 24 },
+    });
+    expect(config.dataDir).toMatch(/\.data$/);
+  });
+
+  it('reads and converts every kind of value', () => {
+    const config = loadConfig({
+      APP_ROLE: 'worker',
+      PORT: '8080',
+      DATABASE_URL: 'postgresql://u:p@db:5432/owb',
+      DATABASE_RUN_MIGRATIONS: 'false',
+      REDIS_URL: 'rediss://cache:6380/2',
+      REDIS_KEY_PREFIX: 'tenant-a',
+    });
+    expect(config.role).toBe('worker');
+    expect(config.http.port).toBe(8080);
+    expect(config.database).toMatchObject({ url: 'postgresql://u:p@db:5432/owb', runMigrationsAtStart: false });
+    expect(config.redis).toEqual({ url: 'rediss://cache:6380/2', keyPrefix: 'tenant-a' });
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ REDIS_URL: '', PORT: '' }).redis).toBeUndefined();
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /^Invalid configuration: PORT must be an integer number \(got "eighty"\)$/],
+    [{ PORT: '70000' }, /PORT must not be greater than 65535/],
+    [{ APP_ROLE: 'web' }, /APP_ROLE must be one of the following values: all, api, worker/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must be a postgres:\/\/ URL/],
+    [{ DATABASE_RUN_MIGRATIONS: 'maybe' }, /DATABASE_RUN_MIGRATIONS must be a boolean value/],
+  ])('fails fast with one line naming the variable: %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigValidationError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('names every invalid variable in the one line', () => {
+    expect(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'loud' })).toThrow(/PORT .*; LOG_LEVEL /);
+  });
+});
