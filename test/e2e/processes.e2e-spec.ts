@@ -1,4 +1,5 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -108,6 +109,37 @@ describe('service and CLI processes', () => {
       expect(await worker.exited).toBe(0);
     } finally {
       worker.child.kill('SIGKILL');
+    }
+  });
+
+  it("runs the README's curl walk-through verbatim", async () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const block = /<!-- walkthrough:start -->\s*```bash\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toMatch(/^BASE=http:\/\/localhost:3000$/m);
+
+    const port = await freePort();
+    const run = currentTestRun();
+    const env = cleanEnv({ PORT: String(port), DATABASE_URL: run.databaseUrl, REDIS_URL: run.redisUrl });
+    const service = startProcess(MAIN_JS, [], env);
+    try {
+      await waitFor('the service to listen', async () =>
+        (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.ok ? true : undefined,
+      );
+      // Only the base URL differs: this run's service listens on a free port instead of 3000.
+      const script = block!.replace(/^BASE=.*$/m, `BASE=http://127.0.0.1:${port}`);
+      const result = spawnSync('bash', ['-euo', 'pipefail', '-c', script], {
+        cwd: join(__dirname, '..', '..'),
+        env,
+        encoding: 'utf8',
+      });
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({
+        data: { organization: { name: 'Acme Support' }, apiKey: { name: 'Quickstart', mode: 'test' } },
+      });
+    } finally {
+      service.child.kill('SIGTERM');
+      await service.exited;
     }
   });
 });
