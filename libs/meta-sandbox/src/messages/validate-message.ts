@@ -1,0 +1,271 @@
+import { GraphErrors } from '../graph/graph-error';
+
+export const SENDABLE_TYPES = [
+  'text',
+  'image',
+  'audio',
+  'video',
+  'document',
+  'sticker',
+  'location',
+  'contacts',
+  'interactive',
+  'template',
+  'reaction',
+] as const;
+export type SendableType = (typeof SENDABLE_TYPES)[number];
+
+type Json = Record<string, unknown>;
+
+/** A send request that passed the envelope and per-type checks of §1.2. */
+export interface ValidatedMessage {
+  type: SendableType;
+  /** Digits of `to`, when the request named a phone. `to` wins over `recipient`, as at Meta. */
+  to?: string;
+  /** The BSUID from `recipient`, when no `to` was given. */
+  recipient?: string;
+  content: Json;
+  contextMessageId?: string;
+  bizOpaqueCallbackData?: string;
+}
+
+const BSUID = /^[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128}$/;
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function requireObject(value: unknown, path: string): Json {
+  if (value === undefined) {
+    throw GraphErrors.missingParameter(`The parameter ${path} is required.`);
+  }
+  if (!isObject(value)) {
+    throw GraphErrors.invalidParameter(`Param ${path} must be a JSON object.`);
+  }
+  return value;
+}
+
+function requireString(value: unknown, path: string, max?: number): string {
+  if (value === undefined || value === null || value === '') {
+    throw GraphErrors.missingParameter(`The parameter ${path} is required.`);
+  }
+  if (typeof value !== 'string') {
+    throw GraphErrors.invalidParameter(`Param ${path} must be a string.`);
+  }
+  return checkLength(value, path, max);
+}
+
+function optionalString(value: unknown, path: string, max: number): void {
+  if (value === undefined) {
+    return;
+  }
+  if (typeof value !== 'string') {
+    throw GraphErrors.invalidParameter(`Param ${path} must be a string.`);
+  }
+  checkLength(value, path, max);
+}
+
+function checkLength(value: string, path: string, max?: number): string {
+  if (max !== undefined && [...value].length > max) {
+    throw GraphErrors.invalidParameter(`Param ${path} must be at most ${max} characters long.`);
+  }
+  return value;
+}
+
+function requireArray(value: unknown, path: string, min: number, max: number): unknown[] {
+  if (value === undefined) {
+    throw GraphErrors.missingParameter(`The parameter ${path} is required.`);
+  }
+  if (!Array.isArray(value)) {
+    throw GraphErrors.invalidParameter(`Param ${path} must be an array.`);
+  }
+  if (value.length < min || value.length > max) {
+    throw GraphErrors.invalidParameter(`Param ${path} must have between ${min} and ${max} elements.`);
+  }
+  return value;
+}
+
+function checkMedia(media: Json, path: string, caption: boolean): void {
+  const sources = ['id', 'link'].filter((key) => media[key] !== undefined);
+  if (sources.length !== 1) {
+    throw GraphErrors.invalidParameter(`Param ${path} must have exactly one of id or link.`);
+  }
+  if (media.link !== undefined && !/^https?:\/\//.test(requireString(media.link, `${path}['link']`))) {
+    throw GraphErrors.invalidParameterValue(`Param ${path}['link'] must be an http(s) URL.`);
+  }
+  if (media.id !== undefined) {
+    requireString(media.id, `${path}['id']`);
+  }
+  if (caption) {
+    optionalString(media.caption, `${path}['caption']`, 1024);
+  } else if (media.caption !== undefined) {
+    throw GraphErrors.invalidParameter(`Param ${path}['caption'] is not supported for this media type.`);
+  }
+}
+
+function checkInteractive(interactive: Json): void {
+  const kind = requireString(interactive.type, "interactive['type']");
+  const body = interactive.body === undefined ? undefined : requireObject(interactive.body, "interactive['body']");
+  const footer =
+    interactive.footer === undefined ? undefined : requireObject(interactive.footer, "interactive['footer']");
+  if (footer) {
+    optionalString(footer.text, "interactive['footer']['text']", 60);
+  }
+  if (isObject(interactive.header) && interactive.header.type === 'text') {
+    requireString(interactive.header.text, "interactive['header']['text']", 60);
+  }
+  const action = requireObject(interactive.action, "interactive['action']");
+  switch (kind) {
+    case 'button': {
+      requireString(body?.text, "interactive['body']['text']", 1024);
+      const buttons = requireArray(action.buttons, "interactive['action']['buttons']", 1, 3);
+      const ids = new Set<string>();
+      const titles = new Set<string>();
+      buttons.forEach((button, index) => {
+        const reply = requireObject(isObject(button) ? button.reply : undefined, `buttons[${index}]['reply']`);
+        ids.add(requireString(reply.id, `buttons[${index}]['reply']['id']`, 256));
+        titles.add(requireString(reply.title, `buttons[${index}]['reply']['title']`, 20));
+      });
+      if (ids.size !== buttons.length || titles.size !== buttons.length) {
+        throw GraphErrors.invalidParameterValue('Button ids and titles must be unique.');
+      }
+      return;
+    }
+    case 'list': {
+      requireString(body?.text, "interactive['body']['text']", 4096);
+      requireString(action.button, "interactive['action']['button']", 20);
+      const sections = requireArray(action.sections, "interactive['action']['sections']", 1, 10);
+      let rows = 0;
+      sections.forEach((section, index) => {
+        const value = requireObject(section, `sections[${index}]`);
+        if (sections.length > 1) {
+          requireString(value.title, `sections[${index}]['title']`, 24);
+        } else {
+          optionalString(value.title, `sections[${index}]['title']`, 24);
+        }
+        const sectionRows = requireArray(value.rows, `sections[${index}]['rows']`, 1, 10);
+        sectionRows.forEach((row, rowIndex) => {
+          const item = requireObject(row, `rows[${rowIndex}]`);
+          requireString(item.id, `rows[${rowIndex}]['id']`, 200);
+          requireString(item.title, `rows[${rowIndex}]['title']`, 24);
+          optionalString(item.description, `rows[${rowIndex}]['description']`, 72);
+        });
+        rows += sectionRows.length;
+      });
+      if (rows > 10) {
+        throw GraphErrors.invalidParameterValue('A list message can have at most 10 rows in total.');
+      }
+      return;
+    }
+    case 'cta_url': {
+      requireString(body?.text, "interactive['body']['text']", 1024);
+      const parameters = requireObject(action.parameters, "interactive['action']['parameters']");
+      requireString(parameters.display_text, "parameters['display_text']", 20);
+      requireString(parameters.url, "parameters['url']");
+      return;
+    }
+    case 'flow':
+    case 'location_request_message':
+    case 'address_message':
+    case 'request_contact_info':
+      requireString(body?.text, "interactive['body']['text']", 1024);
+      return;
+    case 'product':
+    case 'product_list':
+    case 'catalog_message':
+      return;
+    default:
+      throw GraphErrors.invalidParameterValue(`Param interactive['type'] has an unsupported value: ${kind}.`);
+  }
+}
+
+function checkContent(type: SendableType, content: Json): void {
+  switch (type) {
+    case 'text':
+      requireString(content.body, "text['body']", 4096);
+      return;
+    case 'image':
+    case 'video':
+    case 'document':
+      checkMedia(content, type, true);
+      if (type === 'document') {
+        optionalString(content.filename, "document['filename']", 240);
+      }
+      return;
+    case 'audio':
+    case 'sticker':
+      checkMedia(content, type, false);
+      return;
+    case 'location':
+      for (const key of ['latitude', 'longitude']) {
+        if (content[key] === undefined || Number.isNaN(Number(content[key]))) {
+          throw GraphErrors.missingParameter(`The parameter location['${key}'] is required and numeric.`);
+        }
+      }
+      return;
+    case 'contacts':
+      return;
+    case 'interactive':
+      checkInteractive(content);
+      return;
+    case 'template':
+      requireString(content.name, "template['name']", 512);
+      requireString(requireObject(content.language, "template['language']").code, "template['language']['code']");
+      if (content.components !== undefined) {
+        requireArray(content.components, "template['components']", 0, 20);
+      }
+      return;
+    case 'reaction':
+      requireString(content.message_id, "reaction['message_id']");
+      if (typeof content.emoji !== 'string') {
+        throw GraphErrors.missingParameter("The parameter reaction['emoji'] is required.");
+      }
+      return;
+  }
+}
+
+export function validateMessage(body: Json): ValidatedMessage {
+  if (body.messaging_product !== 'whatsapp') {
+    throw GraphErrors.invalidParameter("Param messaging_product must be 'whatsapp'.");
+  }
+  const to = typeof body.to === 'string' && body.to.trim() !== '' ? body.to.replace(/[\s+\-()]/g, '') : undefined;
+  const recipient = typeof body.recipient === 'string' && body.recipient !== '' ? body.recipient : undefined;
+  if (to === undefined && recipient === undefined) {
+    throw GraphErrors.missingParameter('The parameter to is required.');
+  }
+  if (to !== undefined && !/^\d{6,16}$/.test(to)) {
+    throw GraphErrors.invalidParameter(`Param to is not a valid WhatsApp phone number: ${String(body.to)}.`);
+  }
+  if (to === undefined && recipient !== undefined && !BSUID.test(recipient)) {
+    throw GraphErrors.invalidParameter('Param recipient is not a valid business-scoped user id.');
+  }
+  const type = (body.type ?? 'text') as SendableType;
+  if (!SENDABLE_TYPES.includes(type)) {
+    throw GraphErrors.invalidParameterValue(`Param type has an unsupported value: ${String(body.type)}.`);
+  }
+  let content: Json;
+  if (type === 'contacts') {
+    const cards = requireArray(body.contacts, 'contacts', 1, 5);
+    cards.forEach((card, index) =>
+      requireString(
+        requireObject(isObject(card) ? card.name : undefined, `contacts[${index}]['name']`).formatted_name,
+        `contacts[${index}]['name']['formatted_name']`,
+      ),
+    );
+    content = { cards };
+  } else {
+    content = requireObject(body[type], type);
+  }
+  checkContent(type, content);
+  const context = body.context === undefined ? undefined : requireObject(body.context, 'context');
+  if (context && type === 'reaction') {
+    throw GraphErrors.invalidParameter('A reaction cannot be a reply.');
+  }
+  optionalString(body.biz_opaque_callback_data, 'biz_opaque_callback_data', 512);
+  return {
+    type,
+    to,
+    recipient: to === undefined ? recipient : undefined,
+    content,
+    contextMessageId: context ? requireString(context.message_id, "context['message_id']") : undefined,
+    bizOpaqueCallbackData: body.biz_opaque_callback_data as string | undefined,
+  };
+}
