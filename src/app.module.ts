@@ -14,7 +14,13 @@ import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { MetricsModule } from './common/metrics/metrics.module';
 import { HealthModule } from './modules/health/health.module';
+import { MetaModule } from './modules/meta/meta.module';
+import { MetaWebhooksModule } from './modules/meta-webhooks/meta-webhooks.module';
+import { PhoneNumbersModule } from './modules/phone-numbers/phone-numbers.module';
+import { SandboxModule } from './modules/sandbox/sandbox.module';
+import { WabasModule } from './modules/wabas/wabas.module';
 import { OrganizationsModule } from './modules/organizations/organizations.module';
 import { QueueModule } from './queue/queue.module';
 import { RedisModule } from './redis/redis.module';
@@ -43,8 +49,14 @@ export class AppModule {
         QueueModule.forRoot({ redis: config.redis, databaseUrl, connect }),
         RateLimitModule,
         IdempotencyModule,
+        MetricsModule,
+        MetaModule.forRoot({ connect }),
         AuthModule,
         OrganizationsModule,
+        WabasModule,
+        PhoneNumbersModule,
+        SandboxModule,
+        MetaWebhooksModule,
         HealthModule,
         ...(runsWorkers ? [WorkerModule] : []),
         ...extraImports,

@@ -8,6 +8,7 @@ import { requestIdFor } from './common/http/request-id';
 import { buildOpenApiDocument } from './common/openapi/build-openapi-document';
 import { AppConfig } from './config/app-config';
 import { prepareDatabase } from './database/prepare-database';
+import { SandboxHost } from './modules/meta/sandbox-host';
 
 export interface RunningService {
   /** Base URL of the HTTP API, when this process serves HTTP. */
@@ -53,7 +54,8 @@ export async function createHttpApp(
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({ config, databaseUrl, connect: options.connect, extraImports: options.extraImports }),
     adapter,
-    { bufferLogs: true, abortOnError: false },
+    // rawBody: Meta's webhook signature is over the exact bytes received.
+    { bufferLogs: true, abortOnError: false, rawBody: true },
   );
   app.useLogger(app.get(PinoLogger));
   app.flushLogs();
@@ -84,6 +86,9 @@ export async function startService(config: AppConfig, options: ServiceOptions = 
     const port = typeof address === 'object' && address ? address.port : config.http.port;
     const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
     const url = `http://${host}:${port}`;
+    if (!config.publicUrl) {
+      await app.get(SandboxHost).setWebhookBase(url);
+    }
     new Logger('Service').log(`OpenWABA listening on ${url} (APP_ROLE=${config.role}); API docs at ${url}/docs`);
     // Stop accepting and drain in-flight requests first; then Nest's hooks finish jobs and close connections.
     const stopHttp = () => app.getHttpAdapter().getInstance().close();

@@ -5,7 +5,7 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       role: 'all',
-      http: { port: 3000, host: '0.0.0.0', bodyLimitBytes: 1_048_576 },
+      http: { port: 3000, host: '0.0.0.0', bodyLimitBytes: 3_145_728 },
       database: { url: undefined, runMigrationsAtStart: true, embeddedPort: 54329 },
       redis: undefined,
       rateLimit: { defaultPerMinute: 600 },
@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       APP_ROLE: 'worker',
       PORT: '8080',
       DATABASE_URL: 'postgresql://u:p@db:5432/owb',
+      ENCRYPTION_KEY: 'ab'.repeat(32),
       DATABASE_RUN_MIGRATIONS: 'false',
       REDIS_URL: 'rediss://cache:6380/2',
       REDIS_KEY_PREFIX: 'tenant-a',
@@ -46,5 +47,21 @@ describe('loadConfig', () => {
 
   it('names every invalid variable in the one line', () => {
     expect(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'loud' })).toThrow(/PORT .*; LOG_LEVEL /);
+  });
+
+  it('requires ENCRYPTION_KEY with an external database, and META_APP_SECRET in production', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://db/owb' })).toThrow(
+      /ENCRYPTION_KEY is required when DATABASE_URL is set/,
+    );
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
+      /META_APP_SECRET is required when NODE_ENV=production/,
+    );
+    expect(loadConfig({ ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') }).encryptionKey).toEqual(
+      Buffer.alloc(32, 1),
+    );
+  });
+
+  it('rejects an encryption key that is not 32 bytes', () => {
+    expect(() => loadConfig({ ENCRYPTION_KEY: 'c2hvcnQ=' })).toThrow(/ENCRYPTION_KEY must be 32 bytes/);
   });
 });

@@ -38,6 +38,19 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) RATE_LIMIT_PER_MINUTE?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(720) IDEMPOTENCY_KEY_TTL_HOURS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1000) @Max(600_000) SHUTDOWN_TIMEOUT_MS?: number;
+  @IsOptional() @Matches(/^https?:\/\/[^\s]+$/, { message: 'must be an http(s) URL' }) PUBLIC_URL?: string;
+  @IsOptional()
+  @Matches(/^([A-Za-z0-9+/]{43}=|[0-9a-fA-F]{64})$/, { message: 'must be 32 bytes, as base64 or hex' })
+  ENCRYPTION_KEY?: string;
+  @IsOptional() @Matches(/^https?:\/\/[^\s]+$/, { message: 'must be an http(s) URL' }) META_GRAPH_URL?: string;
+  @IsOptional() @Matches(/^v\d+\.\d+$/, { message: 'must look like v25.0' }) META_API_VERSION?: string;
+  @IsOptional() @IsString() META_APP_ID?: string;
+  @IsOptional() @IsString() META_APP_SECRET?: string;
+  @IsOptional() @IsString() META_WEBHOOK_VERIFY_TOKEN?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(120_000) META_TIMEOUT_MS?: number;
+  @IsOptional() @Transform(toBool) @IsBoolean() SANDBOX_ENABLED?: boolean;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(60_000) SANDBOX_STATUS_DELAY_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_080) PHONE_RESYNC_INTERVAL_MINUTES?: number;
 }
 
 export interface AppConfig {
@@ -59,7 +72,24 @@ export interface AppConfig {
   rateLimit: { defaultPerMinute: number };
   idempotency: { ttlHours: number };
   shutdownTimeoutMs: number;
+  /** How Meta (and the in-process sandbox) reach this service; unset: this process's own address. */
+  publicUrl?: string;
+  /** 32-byte key for secrets at rest; unset in an embedded setup: generated once into DATA_DIR. */
+  encryptionKey?: Buffer;
+  meta: {
+    graphUrl: string;
+    apiVersion: string;
+    appId?: string;
+    appSecret: string;
+    webhookVerifyToken?: string;
+    timeoutMs: number;
+  };
+  sandbox: { enabled: boolean; statusDelayMs: number };
+  phoneResyncIntervalMinutes: number;
 }
+
+/** Only for development and tests: production sets META_APP_SECRET (enforced below). */
+const DEVELOPMENT_APP_SECRET = 'openwaba-development-app-secret';
 
 export class ConfigValidationError extends Error {}
 
@@ -75,11 +105,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigValidationError(`Invalid configuration: ${lines.join('; ')}`);
   }
 
+  const env_ = vars.NODE_ENV ?? 'development';
+  const missing = [
+    env_ === 'production' && !vars.META_APP_SECRET ? 'META_APP_SECRET is required when NODE_ENV=production' : undefined,
+    vars.DATABASE_URL && !vars.ENCRYPTION_KEY
+      ? 'ENCRYPTION_KEY is required when DATABASE_URL is set (32 bytes as base64 or hex, e.g. `openssl rand -base64 32`)'
+      : undefined,
+  ].filter((line): line is string => line !== undefined);
+  if (missing.length > 0) {
+    throw new ConfigValidationError(`Invalid configuration: ${missing.join('; ')}`);
+  }
+
   const redisUrl = vars.REDIS_URL;
+  const port = vars.PORT ?? 3000;
   return {
-    env: vars.NODE_ENV ?? 'development',
+    env: env_,
     role: vars.APP_ROLE ?? 'all',
-    http: { host: vars.HOST ?? '0.0.0.0', port: vars.PORT ?? 3000, bodyLimitBytes: vars.BODY_LIMIT_BYTES ?? 1_048_576 },
+    // Meta sends webhook payloads of up to 3 MB.
+    http: { host: vars.HOST ?? '0.0.0.0', port, bodyLimitBytes: vars.BODY_LIMIT_BYTES ?? 3_145_728 },
     dataDir: resolve(vars.DATA_DIR ?? './.data'),
     database: {
       url: vars.DATABASE_URL,
@@ -93,5 +136,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rateLimit: { defaultPerMinute: vars.RATE_LIMIT_PER_MINUTE ?? 600 },
     idempotency: { ttlHours: vars.IDEMPOTENCY_KEY_TTL_HOURS ?? 24 },
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS ?? 30_000,
+    publicUrl: vars.PUBLIC_URL?.replace(/\/+$/, ''),
+    encryptionKey: vars.ENCRYPTION_KEY ? decodeKey(vars.ENCRYPTION_KEY) : undefined,
+    meta: {
+      graphUrl: (vars.META_GRAPH_URL ?? 'https://graph.facebook.com').replace(/\/+$/, ''),
+      apiVersion: vars.META_API_VERSION ?? 'v25.0',
+      appId: vars.META_APP_ID,
+      appSecret: vars.META_APP_SECRET ?? DEVELOPMENT_APP_SECRET,
+      webhookVerifyToken: vars.META_WEBHOOK_VERIFY_TOKEN,
+      timeoutMs: vars.META_TIMEOUT_MS ?? 10_000,
+    },
+    sandbox: { enabled: vars.SANDBOX_ENABLED ?? true, statusDelayMs: vars.SANDBOX_STATUS_DELAY_MS ?? 500 },
+    phoneResyncIntervalMinutes: vars.PHONE_RESYNC_INTERVAL_MINUTES ?? 60,
   };
+}
+
+function decodeKey(value: string): Buffer {
+  return /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
 }

@@ -4,10 +4,24 @@ import { IdempotencyKey } from '../common/idempotency/idempotency-key.entity';
 import { OrganizationMember } from '../modules/organizations/organization-member.entity';
 import { Organization } from '../modules/organizations/organization.entity';
 import { User } from '../modules/users/user.entity';
+import { MetaWebhookEvent } from '../modules/meta-webhooks/meta-webhook-event.entity';
+import { PhoneNumber } from '../modules/phone-numbers/phone-number.entity';
+import { Waba } from '../modules/wabas/waba.entity';
 import { Foundation1764000000000 } from './migrations/1764000000000-Foundation';
+import { WabasAndPhoneNumbers1764100000000 } from './migrations/1764100000000-WabasAndPhoneNumbers';
 
 /** Listed, not globbed: the same classes every module imports, under any loader (node, jest, bundlers). */
-export const ENTITIES = [Organization, OrganizationMember, User, PersonalAccessToken, ApiKey, IdempotencyKey];
+export const ENTITIES = [
+  Organization,
+  OrganizationMember,
+  User,
+  PersonalAccessToken,
+  ApiKey,
+  IdempotencyKey,
+  Waba,
+  PhoneNumber,
+  MetaWebhookEvent,
+];
 
 /** In the order they apply. */
-export const MIGRATIONS = [Foundation1764000000000];
+export const MIGRATIONS = [Foundation1764000000000, WabasAndPhoneNumbers1764100000000];

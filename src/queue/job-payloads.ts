@@ -8,3 +8,14 @@ export interface HousekeepingJobs {
 }
 
 export type HousekeepingJobName = keyof HousekeepingJobs;
+
+export interface PhoneNumberJobs {
+  'resync-phone': { phoneNumberId: string };
+  'resync-stale-phones': Record<string, never>;
+}
+
+export type PhoneNumberJobName = keyof PhoneNumberJobs;
+
+export interface MetaWebhookEventJobs {
+  ingest: { eventId: string };
+}

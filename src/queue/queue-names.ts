@@ -1,6 +1,8 @@
 /** Every queue the service uses. Feature code refers to queues only by these names. */
 export const QueueName = {
   Housekeeping: 'housekeeping',
+  PhoneNumbers: 'phone-numbers',
+  MetaWebhookEvents: 'meta-webhook-events',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 

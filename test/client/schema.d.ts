@@ -131,6 +131,163 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/phone-numbers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the organization's phone numbers in the key's mode, newest first */
+        get: operations["listPhoneNumbers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/phone-numbers/{phoneNumberId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a phone number with its last snapshot from Meta */
+        get: operations["getPhoneNumber"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/phone-numbers/{phoneNumberId}/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What the number can do now, and why not
+         * @description Answers from the stored snapshot at once and queues a refresh from Meta; concurrent calls share one refresh.
+         */
+        get: operations["getPhoneNumberHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/phone-numbers/{phoneNumberId}/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Register the number for Cloud API messaging with its two-step PIN */
+        post: operations["registerPhoneNumber"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sandbox/inbound": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make a customer's message arrive at a sandbox phone
+         * @description Test keys only. The sandbox delivers it to OpenWABA exactly as Meta would: a signed `messages` webhook with `wa_id`, BSUID (`user_id`) and username fields as given. Any inbound type, with Meta's field names.
+         */
+        post: operations["simulateInbound"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wabas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the organization's WABAs in the key's mode, newest first */
+        get: operations["listWabas"];
+        put?: never;
+        /**
+         * Connect a WhatsApp Business Account
+         * @description Checks the token against the Graph API, subscribes this app to the WABA’s webhooks and imports its phone numbers. The token is stored encrypted and never returned. Live keys connect to Meta; test keys to the built-in sandbox.
+         */
+        post: operations["connectWaba"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wabas/{wabaId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a WABA */
+        get: operations["getWaba"];
+        put?: never;
+        post?: never;
+        /**
+         * Disconnect a WABA
+         * @description Its phone numbers stop sending; its history is kept. Idempotent.
+         */
+        delete: operations["disconnectWaba"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/meta": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Meta's verification handshake
+         * @description Answers `hub.challenge` when `hub.verify_token` equals META_WEBHOOK_VERIFY_TOKEN; 403 otherwise.
+         */
+        get: operations["verifyMetaWebhook"];
+        put?: never;
+        /**
+         * Receive a Meta webhook
+         * @description Checks X-Hub-Signature-256 (HMAC-SHA256 of the raw body with META_APP_SECRET), stores the payload and queues its ingestion, then answers 200. A missing or wrong signature is 401 and is counted.
+         */
+        post: operations["receiveMetaWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -249,6 +406,8 @@ export interface components {
             /** @example name must be shorter than or equal to 200 characters */
             message: string;
         };
+        /** @enum {string} */
+        InboundMessageType: "text" | "image" | "audio" | "video" | "document" | "sticker" | "location" | "contacts" | "interactive" | "button" | "reaction" | "order" | "system" | "unsupported";
         LivenessDto: {
             /** @example ok */
             status: string;
@@ -276,6 +435,15 @@ export interface components {
          * @enum {string}
          */
         MemberRole: "owner" | "admin" | "member";
+        MetaWebhookAckDto: {
+            /**
+             * Format: uuid
+             * @description Our id of the stored payload.
+             */
+            eventId: string;
+        };
+        /** @enum {string} */
+        Mode: "live" | "test";
         OrganizationCreateDto: {
             /**
              * @description Display name of the organization.
@@ -310,6 +478,103 @@ export interface components {
              */
             nextCursor: string | null;
         };
+        PhoneCapabilitiesDto: {
+            canReceiveMessages: boolean;
+            /** @description Free-form messages inside the 24-hour customer-service window. */
+            canSendMessages: boolean;
+            /** @description Templates, which start conversations. */
+            canSendTemplates: boolean;
+        };
+        /** @enum {string} */
+        PhoneHealthReasonCode: "WABA_DISCONNECTED" | "NOT_REGISTERED" | "ACCOUNT_BLOCKED" | "ACCOUNT_RESTRICTED" | "QUALITY_LOW";
+        PhoneHealthReasonDto: {
+            /** @description The capabilities this reason turns off. */
+            capabilities: ("canReceiveMessages" | "canSendMessages" | "canSendTemplates")[];
+            code: components["schemas"]["PhoneHealthReasonCode"];
+            /** @example Quality rating is RED (low): templates are held back until quality recovers */
+            message: string;
+        };
+        PhoneNumberDto: {
+            codeVerificationStatus: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** @example +1 555-010-4477 */
+            displayPhoneNumber: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When this snapshot was read from Meta
+             */
+            lastSyncedAt: string | null;
+            /**
+             * @description Meta's messaging limit tier
+             * @example TIER_2K
+             */
+            messagingLimitTier: string | null;
+            /** @example 106540352242922 */
+            metaPhoneNumberId: string;
+            /** @description Meta's status (CONNECTED when registered) */
+            metaStatus: string | null;
+            mode: components["schemas"]["Mode"];
+            nameStatus: string | null;
+            /**
+             * @description GREEN, YELLOW, RED or UNKNOWN
+             * @example GREEN
+             */
+            qualityRating: string | null;
+            registrationState: components["schemas"]["RegistrationState"];
+            status: components["schemas"]["PhoneNumberStatus"];
+            /**
+             * @description Meta's throughput level
+             * @example STANDARD
+             */
+            throughputLevel: string | null;
+            /**
+             * @description Messages per second Meta accepts from this number.
+             * @example 80
+             */
+            throughputPerSecond: number;
+            /** @example Acme Support */
+            verifiedName: string | null;
+            /** Format: uuid */
+            wabaId: string;
+        };
+        PhoneNumberHealthDto: {
+            capabilities: components["schemas"]["PhoneCapabilitiesDto"];
+            /** @description The last resync error, if the last resync failed */
+            lastSyncError: string | null;
+            messagingLimitTier: string | null;
+            metaStatus: string | null;
+            /** Format: uuid */
+            phoneNumberId: string;
+            qualityRating: string | null;
+            reasons: components["schemas"]["PhoneHealthReasonDto"][];
+            /** @description A refresh from Meta was queued; the next call shows it. */
+            resync: components["schemas"]["PhoneResyncDto"];
+            /**
+             * Format: date-time
+             * @description When the snapshot was read from Meta
+             */
+            snapshotAt: string | null;
+            throughputLevel: string | null;
+        };
+        PhoneNumberRegisterDto: {
+            /**
+             * @description The number's six-digit two-step verification PIN (it becomes the PIN if none is set yet).
+             * @example 482913
+             */
+            pin: string;
+        };
+        /** @enum {string} */
+        PhoneNumberStatus: "active" | "disconnected";
+        PhoneResyncDto: {
+            /**
+             * @description Many health calls share one resync job.
+             * @example resync-0193a5c2-…
+             */
+            jobId: string;
+        };
         ReadinessCheckDto: {
             /** @example connect ECONNREFUSED 127.0.0.1:5432 */
             error?: string;
@@ -333,7 +598,160 @@ export interface components {
             status: "ready";
         };
         /** @enum {string} */
+        RegistrationState: "registered" | "not_registered";
+        SandboxInboundAcceptedDto: {
+            /**
+             * @description The wamid Meta gave the simulated message.
+             * @example wamid.HBgLMTU1NTEyMzQ1Njc...
+             */
+            messageId: string;
+        };
+        SandboxInboundContextDto: {
+            /**
+             * @description The wamid of the message being replied to.
+             * @example wamid.HBgLMTU1NTEyMzQ1Njc...
+             */
+            messageId: string;
+        };
+        SandboxInboundDto: {
+            /** @description Meta's `audio` object, with Meta's field names (required when type is audio), e.g. { "voice": true } */
+            audio?: {
+                [key: string]: unknown;
+            };
+            /** @description Meta's `button` object, with Meta's field names (required when type is button), e.g. { "payload": "STOP", "text": "Stop promotions" } */
+            button?: {
+                [key: string]: unknown;
+            };
+            /** @description Meta's `contacts` object, with Meta's field names (required when type is contacts), e.g. [{ "name": { "formatted_name": "Sam" }, "phones": [{ "phone": "+1555..." }] }] */
+            contacts?: {
+                [key: string]: unknown;
+            }[];
+            /** @description Makes the message a reply to one of yours. */
+            context?: components["schemas"]["SandboxInboundContextDto"];
+            /** @description Meta's `document` object, with Meta's field names (required when type is document), e.g. { "filename": "invoice.pdf" } */
+            document?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description The customer's phone number (E.164 or digits); becomes `wa_id`. Give `from`, `userId` or both.
+             * @example +15551234567
+             */
+            from?: string;
+            /** @description Meta's `image` object, with Meta's field names (required when type is image), e.g. { "caption": "receipt" } */
+            image?: {
+                [key: string]: unknown;
+            };
+            /** @description Meta's `interactive` object, with Meta's field names (required when type is interactive), e.g. { "type": "button_reply", "button_reply": { "id": "yes", "title": "Yes" } } */
+            interactive?: {
+                [key: string]: unknown;
+            };
+            /** @description Meta's `location` object, with Meta's field names (required when type is location), e.g. { "latitude": 52.52, "longitude": 13.40, "name": "Office" } */
+            location?: {
+                [key: string]: unknown;
+            };
+            /** @description Meta's `order` object, with Meta's field names (required when type is order), e.g. { "catalog_id": "123", "product_items": [...] } */
+            order?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Format: uuid
+             * @description Our id of the test-mode phone number that receives the message.
+             */
+            phoneNumberId: string;
+            /**
+             * @description The customer's profile name.
+             * @example Ahmed
+             */
+            profileName?: string;
+            /** @description Meta's `reaction` object, with Meta's field names (required when type is reaction), e.g. { "message_id": "wamid....", "emoji": "👍" } */
+            reaction?: {
+                [key: string]: unknown;
+            };
+            /** @description Meta's `referral` object (Click-to-WhatsApp ad or post), with Meta's field names. */
+            referral?: {
+                [key: string]: unknown;
+            };
+            /** @description Meta's `sticker` object, with Meta's field names (required when type is sticker), e.g. { "animated": false } */
+            sticker?: {
+                [key: string]: unknown;
+            };
+            /** @description Meta's `system` object, with Meta's field names (required when type is system), e.g. { "type": "user_changed_number", "body": "..." } */
+            system?: {
+                [key: string]: unknown;
+            };
+            /** @description Meta's `text` object, with Meta's field names (required when type is text), e.g. { "body": "hi" } */
+            text?: {
+                [key: string]: unknown;
+            };
+            type: components["schemas"]["InboundMessageType"];
+            /** @description Meta's `unsupported` object, with Meta's field names (required when type is unsupported), e.g. { "type": "poll" } */
+            unsupported?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Business-scoped user id (BSUID) of the customer.
+             * @example US.13491208655302741918
+             */
+            userId?: string;
+            /**
+             * @description The customer's WhatsApp username, if they adopted one.
+             * @example ahmed.k
+             */
+            username?: string;
+            /** @description Meta's `video` object, with Meta's field names (required when type is video), e.g. { "caption": "unboxing" } */
+            video?: {
+                [key: string]: unknown;
+            };
+        };
+        /** @enum {string} */
         Scope: "wabas:read" | "wabas:write" | "phone_numbers:read" | "phone_numbers:write" | "messages:read" | "messages:write" | "media:read" | "media:write" | "conversations:read" | "conversations:write" | "contacts:read" | "contacts:write" | "templates:read" | "templates:write" | "onboarding_links:read" | "onboarding_links:write" | "shared_inbox_links:read" | "shared_inbox_links:write" | "webhooks:read" | "webhooks:write" | "events:read";
+        WabaConnectDto: {
+            /**
+             * @description A system-user or business-integration token with whatsapp_business_management and whatsapp_business_messaging on this WABA. Checked against the Graph API, stored encrypted, never returned.
+             * @example EAAGm0PX4ZCpsBA...
+             */
+            accessToken: string;
+            /**
+             * @description Meta's id of the WhatsApp Business Account.
+             * @example 102290129340398
+             */
+            metaWabaId: string;
+        };
+        WabaDto: {
+            /** @example APPROVED */
+            accountReviewStatus: string | null;
+            /** Format: date-time */
+            connectedAt: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @example USD */
+            currency: string | null;
+            /** Format: date-time */
+            disconnectedAt: string | null;
+            /** Format: uuid */
+            id: string;
+            /** @description Test mode's built-in sandbox WABA, created with the organization. */
+            isSandbox: boolean;
+            messageTemplateNamespace: string | null;
+            /** @example 102290129340398 */
+            metaWabaId: string;
+            mode: components["schemas"]["Mode"];
+            /** @example Acme Support */
+            name: string | null;
+            phoneNumbers: components["schemas"]["WabaPhoneNumberSummaryDto"][];
+            status: components["schemas"]["WabaStatus"];
+            timezoneId: string | null;
+        };
+        WabaPhoneNumberSummaryDto: {
+            /** @example +1 555-010-4477 */
+            displayPhoneNumber: string;
+            /** Format: uuid */
+            id: string;
+            /** @example 106540352242922 */
+            metaPhoneNumberId: string;
+        };
+        /** @enum {string} */
+        WabaStatus: "connected" | "disconnected";
     };
     responses: never;
     parameters: never;
@@ -873,6 +1291,703 @@ export interface operations {
             };
             /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    listPhoneNumbers: {
+        parameters: {
+            query?: {
+                /** @description How many items to return (default 20). */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+                /** @description Only the phone numbers of this WABA. */
+                wabaId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["PhoneNumberDto"][];
+                        meta: components["schemas"]["PageMetaDto"];
+                    };
+                };
+            };
+            /** @description VALIDATION_ERROR: the request is malformed; `details` lists each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED: credentials are missing, malformed, unknown, revoked or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN: the credential may not call this route (wrong kind of credential or missing scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getPhoneNumber: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                phoneNumberId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["PhoneNumberDto"];
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: credentials are missing, malformed, unknown, revoked or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN: the credential may not call this route (wrong kind of credential or missing scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND: no such resource in your organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getPhoneNumberHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                phoneNumberId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["PhoneNumberHealthDto"];
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: credentials are missing, malformed, unknown, revoked or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN: the credential may not call this route (wrong kind of credential or missing scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND: no such resource in your organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    registerPhoneNumber: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                phoneNumberId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhoneNumberRegisterDto"];
+            };
+        };
+        responses: {
+            /** @description The phone number, refreshed from Meta */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["PhoneNumberDto"];
+                    };
+                };
+            };
+            /** @description VALIDATION_ERROR: the request is malformed; `details` lists each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED: credentials are missing, malformed, unknown, revoked or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN: the credential may not call this route (wrong kind of credential or missing scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND: no such resource in your organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description META_ERROR: the WhatsApp Cloud API refused or failed the call; `details.metaCode` is Meta's code. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    simulateInbound: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SandboxInboundDto"];
+            };
+        };
+        responses: {
+            /** @description Delivered to our webhook endpoint */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["SandboxInboundAcceptedDto"];
+                    };
+                };
+            };
+            /** @description VALIDATION_ERROR: the request is malformed; `details` lists each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED: credentials are missing, malformed, unknown, revoked or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN: the credential may not call this route (wrong kind of credential or missing scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND: no such resource in your organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    listWabas: {
+        parameters: {
+            query?: {
+                /** @description How many items to return (default 20). */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["WabaDto"][];
+                        meta: components["schemas"]["PageMetaDto"];
+                    };
+                };
+            };
+            /** @description VALIDATION_ERROR: the request is malformed; `details` lists each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED: credentials are missing, malformed, unknown, revoked or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN: the credential may not call this route (wrong kind of credential or missing scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    connectWaba: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A unique string (up to 255 characters, e.g. a UUID) that makes retrying this request safe for 24 hours. A retry with the same key and body returns the first response with `Idempotent-Replayed: true`; the same key with a different body is refused with IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WabaConnectDto"];
+            };
+        };
+        responses: {
+            /** @description The connected WABA with its phone numbers */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["WabaDto"];
+                    };
+                };
+            };
+            /** @description VALIDATION_ERROR: the request is malformed; `details` lists each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED: credentials are missing, malformed, unknown, revoked or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN: the credential may not call this route (wrong kind of credential or missing scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description CONFLICT: the resource is in a state that does not allow this, or a request with this Idempotency-Key is in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED or a business rule failed; see `error.code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description META_ERROR: the WhatsApp Cloud API refused or failed the call; `details.metaCode` is Meta's code. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getWaba: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                wabaId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["WabaDto"];
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: credentials are missing, malformed, unknown, revoked or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN: the credential may not call this route (wrong kind of credential or missing scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND: no such resource in your organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    disconnectWaba: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                wabaId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The disconnected WABA */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["WabaDto"];
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: credentials are missing, malformed, unknown, revoked or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN: the credential may not call this route (wrong kind of credential or missing scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND: no such resource in your organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description CONFLICT: the resource is in a state that does not allow this, or a request with this Idempotency-Key is in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    verifyMetaWebhook: {
+        parameters: {
+            query: {
+                "hub.challenge": unknown;
+                "hub.verify_token": unknown;
+                "hub.mode": unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description FORBIDDEN: the credential may not call this route (wrong kind of credential or missing scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    receiveMetaWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Stored and queued */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["MetaWebhookAckDto"];
+                    };
+                };
+            };
+            /** @description VALIDATION_ERROR: the request is malformed; `details` lists each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED: credentials are missing, malformed, unknown, revoked or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the request body is over the limit. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -112,31 +112,44 @@ describe('service and CLI processes', () => {
     }
   });
 
-  it("runs the README's curl walk-through verbatim", async () => {
+  it("runs the README's curl walk-through and test-mode steps verbatim", async () => {
     const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
-    const block = /<!-- walkthrough:start -->\s*```bash\n([\s\S]*?)```/.exec(readme)?.[1];
-    expect(block).toMatch(/^BASE=http:\/\/localhost:3000$/m);
+    const walkthrough = /<!-- walkthrough:start -->\s*```bash\n([\s\S]*?)```/.exec(readme)?.[1];
+    const testMode = /<!-- test-mode:start -->\s*```bash\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(walkthrough).toMatch(/^BASE=http:\/\/localhost:3000$/m);
+    expect(testMode).toContain('/v1/sandbox/inbound');
 
     const port = await freePort();
-    const run = currentTestRun();
-    const env = cleanEnv({ PORT: String(port), DATABASE_URL: run.databaseUrl, REDIS_URL: run.redisUrl });
+    const testRun = currentTestRun();
+    const env = cleanEnv({ PORT: String(port), DATABASE_URL: testRun.databaseUrl, REDIS_URL: testRun.redisUrl });
     const service = startProcess(MAIN_JS, [], env);
     try {
       await waitFor('the service to listen', async () =>
         (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.ok ? true : undefined,
       );
       // Only the base URL differs: this run's service listens on a free port instead of 3000.
-      const script = block!.replace(/^BASE=.*$/m, `BASE=http://127.0.0.1:${port}`);
-      const result = spawnSync('bash', ['-euo', 'pipefail', '-c', script], {
-        cwd: join(__dirname, '..', '..'),
-        env,
-        encoding: 'utf8',
-      });
-      expect(result.stderr).toBe('');
-      expect(result.status).toBe(0);
-      expect(JSON.parse(result.stdout)).toMatchObject({
+      const run = (script: string) =>
+        spawnSync('bash', ['-euo', 'pipefail', '-c', script], {
+          cwd: join(__dirname, '..', '..'),
+          env,
+          encoding: 'utf8',
+        });
+      const base = `BASE=http://127.0.0.1:${port}`;
+      const first = run(walkthrough!.replace(/^BASE=.*$/m, base));
+      expect(first.stderr).toBe('');
+      expect(first.status).toBe(0);
+      expect(JSON.parse(first.stdout)).toMatchObject({
         data: { organization: { name: 'Acme Support' }, apiKey: { name: 'Quickstart', mode: 'test' } },
       });
+
+      const second = run(
+        `${walkthrough!.replace(/^BASE=.*$/m, base).replace('admin@example.com', 'second@example.com')}\n${testMode}`,
+      );
+      expect(second.stderr).toBe('');
+      expect(second.status).toBe(0);
+      expect(second.stdout).toContain('"isSandbox":true');
+      expect(second.stdout).toContain('"canSendTemplates":true');
+      expect(second.stdout).toMatch(/"messageId":"wamid\./);
     } finally {
       service.child.kill('SIGTERM');
       await service.exited;

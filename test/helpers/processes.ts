@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { TEST_SECRETS } from '../setup/test-environment';
 
 const ROOT = join(__dirname, '..', '..');
 export const MAIN_JS = join(ROOT, 'dist', 'src', 'main.js');
@@ -13,14 +14,20 @@ export function assertBuilt(): void {
   }
 }
 
-/** The environment of a fresh shell: none of this run's service variables leak into the child. */
+/**
+ * The environment of a fresh shell: none of this run's service variables leak into the child.
+ * With a DATABASE_URL, the test secrets come along (the service requires ENCRYPTION_KEY then).
+ */
 export function cleanEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const base = Object.fromEntries(
     Object.entries(process.env).filter(
-      ([key]) => !/^(DATABASE_|REDIS_|APP_ROLE|PORT|HOST|DATA_DIR|EMBEDDED_POSTGRES|LOG_LEVEL|OWB_)/.test(key),
+      ([key]) =>
+        !/^(DATABASE_|REDIS_|APP_ROLE|PORT|HOST|DATA_DIR|EMBEDDED_POSTGRES|LOG_LEVEL|OWB_|META_|ENCRYPTION_KEY|PUBLIC_URL|SANDBOX_)/.test(
+          key,
+        ),
     ),
   );
-  return { ...base, ...env };
+  return { ...base, ...(env.DATABASE_URL ? TEST_SECRETS : {}), ...env };
 }
 
 export interface RunningProcess {

@@ -3,7 +3,7 @@ import createClient, { Client } from 'openapi-fetch';
 import { loadConfig } from '../../src/config/app-config';
 import { RunningService, startService } from '../../src/service';
 import type { paths } from '../client/schema';
-import { currentTestRun } from '../setup/test-environment';
+import { currentTestRun, TEST_SECRETS } from '../setup/test-environment';
 
 export type ApiClient = Client<paths>;
 
@@ -31,6 +31,8 @@ export async function startTestService(
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    SANDBOX_STATUS_DELAY_MS: '0',
+    ...TEST_SECRETS,
     ...env,
   });
   const service = await startService(config, { extraImports });

@@ -5,6 +5,13 @@
 export const TEST_POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** Fixed secrets for the services under test (never used outside tests). */
+export const TEST_SECRETS = {
+  ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+  META_APP_SECRET: 'test-app-secret',
+  META_WEBHOOK_VERIFY_TOKEN: 'test-verify-token',
+};
+
 export function databaseUrlFor(database: string): string {
   const url = new URL(TEST_POSTGRES_ADMIN_URL);
   url.pathname = `/${database}`;

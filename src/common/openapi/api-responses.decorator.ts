@@ -12,6 +12,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   413: 'PAYLOAD_TOO_LARGE: the request body is over the limit.',
   422: 'IDEMPOTENCY_KEY_REUSED or a business rule failed; see `error.code`.',
   429: 'RATE_LIMITED: too many requests; retry after `Retry-After` seconds.',
+  502: "META_ERROR: the WhatsApp Cloud API refused or failed the call; `details.metaCode` is Meta's code.",
   503: 'SERVICE_UNAVAILABLE: a dependency is unreachable; `details` says which.',
 };
 

@@ -6,6 +6,7 @@ import { ErrorCode } from '../../common/errors/error-code';
 import { newId } from '../../common/ids';
 import { decodeCursor, toPage } from '../../common/pagination/cursor';
 import { Page } from '../../common/pagination/page';
+import { OrganizationHooks } from './organization-hooks';
 import { MemberRole, OrganizationMember } from './organization-member.entity';
 import { Organization } from './organization.entity';
 
@@ -20,13 +21,15 @@ export class OrganizationsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectRepository(Organization) private readonly organizations: Repository<Organization>,
     @InjectRepository(OrganizationMember) private readonly members: Repository<OrganizationMember>,
+    private readonly hooks: OrganizationHooks,
   ) {}
 
-  /** Creates the organization with its creator as owner, in one transaction. */
+  /** Creates the organization with its creator as owner, and whatever other modules add, in one transaction. */
   async create(userId: string, name: string): Promise<OrganizationWithRole> {
     return this.dataSource.transaction(async (manager) => {
       const organization = await manager.save(manager.create(Organization, { id: newId(), name }));
       await manager.insert(OrganizationMember, { organizationId: organization.id, userId, role: 'owner' });
+      await this.hooks.runCreated(manager, organization);
       return { organization, role: 'owner' };
     });
   }

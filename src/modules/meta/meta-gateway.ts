@@ -1,0 +1,67 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { MetaGraphClient } from '@libs/meta-graph';
+import { AppException } from '../../common/errors/app.exception';
+import { ErrorCode } from '../../common/errors/error-code';
+import { SecretBox } from '../../common/crypto/secret-box';
+import { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import { SECRET_BOX } from './meta.constants';
+import { SandboxHost } from './sandbox-host';
+
+/**
+ * The Graph API clients: live mode talks to META_GRAPH_URL (Meta), test mode to the built-in sandbox.
+ * Code that calls Meta asks for the client of its row's mode and never knows which one it got.
+ */
+@Injectable()
+export class MetaGateway implements OnApplicationShutdown {
+  private readonly live: MetaGraphClient;
+  private sandboxClient?: Promise<MetaGraphClient>;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(SECRET_BOX) private readonly secrets: SecretBox,
+    private readonly sandbox: SandboxHost,
+  ) {
+    this.live = new MetaGraphClient({
+      baseUrl: config.meta.graphUrl,
+      apiVersion: config.meta.apiVersion,
+      timeoutMs: config.meta.timeoutMs,
+    });
+  }
+
+  async graph(livemode: boolean): Promise<MetaGraphClient> {
+    if (livemode) {
+      return this.live;
+    }
+    if (!this.sandbox.enabled) {
+      throw new AppException(
+        ErrorCode.ServiceUnavailable,
+        'Test mode is disabled on this server (SANDBOX_ENABLED=false)',
+      );
+    }
+    this.sandboxClient ??= this.sandbox.get().then(
+      (sandbox) =>
+        new MetaGraphClient({
+          baseUrl: sandbox.url,
+          apiVersion: this.config.meta.apiVersion,
+          timeoutMs: this.config.meta.timeoutMs,
+        }),
+    );
+    return this.sandboxClient;
+  }
+
+  sealToken(accessToken: string): string {
+    return this.secrets.seal(accessToken);
+  }
+
+  openToken(sealed: string): string {
+    return this.secrets.open(sealed);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.live.close();
+    if (this.sandboxClient) {
+      await (await this.sandboxClient).close();
+    }
+  }
+}

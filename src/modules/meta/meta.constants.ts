@@ -1,0 +1,1 @@
+export const SECRET_BOX = Symbol('SECRET_BOX');
