@@ -158,6 +158,23 @@ describe('Meta webhooks and the test-mode sandbox', () => {
       ['reaction', { reaction: { message_id: 'wamid.HBgLMTU1', emoji: '👍' } }],
       ['contacts', { contacts: [{ name: { formatted_name: 'Sam' }, phones: [{ phone: '+15550001111' }] }] }],
       ['image', { image: { caption: 'receipt' } }],
+      ['audio', { audio: { voice: true } }],
+      ['video', { video: { caption: 'unboxing' } }],
+      ['document', { document: { filename: 'invoice.pdf' } }],
+      ['sticker', { sticker: { animated: false } }],
+      ['button', { button: { payload: 'STOP', text: 'Stop promotions' }, context: { messageId: 'wamid.HBgLMTU1' } }],
+      [
+        'order',
+        {
+          order: {
+            catalog_id: '1',
+            text: '',
+            product_items: [{ product_retailer_id: 'sku-1', quantity: 2, item_price: 9.5, currency: 'USD' }],
+          },
+        },
+      ],
+      ['system', { system: { body: 'User changed number', type: 'user_changed_number', wa_id: '15550009999' } }],
+      ['unsupported', { unsupported: { type: 'poll' } }],
     ])('accepts an inbound %s with Meta field names', async (type, content) => {
       const { tenant, phoneNumberId } = await sandboxPhone();
       const { response, data } = await service.api.POST('/v1/sandbox/inbound', {
