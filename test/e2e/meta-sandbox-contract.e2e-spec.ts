@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { MetaGraphClient, OutboundMessage } from '@libs/meta-graph';
 import { createMetaSandbox, MAGIC_RECIPIENTS, MetaSandbox } from '@libs/meta-sandbox';
 import { MetaOpenApi } from '../helpers/meta-openapi';
 import { messageOf, statusOf, WebhookInbox } from '../helpers/webhook-inbox';
@@ -538,6 +539,56 @@ describe('Meta sandbox contract', () => {
       expectGraphError(await exchange('wrong'), 1);
       expect((await exchange(APP_SECRET)).body).toEqual({ access_token: 'EAAG-business', token_type: 'bearer' });
       expectGraphError(await exchange(APP_SECRET), 100);
+    });
+  });
+
+  describe('requests of libs/meta-graph', () => {
+    const messages: Array<[string, OutboundMessage]> = [
+      ['text', { to: '+16505551234', type: 'text', text: { body: 'Hi', preview_url: true } }],
+      [
+        'image by link',
+        { to: '+16505551234', type: 'image', image: { link: 'https://x.example/a.png', caption: 'A' } },
+      ],
+      [
+        'document',
+        { to: '+16505551234', type: 'document', document: { link: 'https://x.example/a.pdf', filename: 'a.pdf' } },
+      ],
+      [
+        'location',
+        { to: '+16505551234', type: 'location', location: { latitude: 52.5, longitude: 13.4, name: 'Office' } },
+      ],
+      [
+        'reply buttons',
+        {
+          to: '+16505551234',
+          type: 'interactive',
+          interactive: {
+            type: 'button',
+            body: { text: 'Pick one' },
+            action: { buttons: [{ type: 'reply', reply: { id: 'a', title: 'A' } }] },
+          },
+        },
+      ],
+      [
+        'template',
+        {
+          to: '+16505551234',
+          type: 'template',
+          template: { name: 'hello_world', language: { code: 'en_US' } },
+        },
+      ],
+    ];
+
+    it.each(messages)('sends %s in the shape of Meta’s Message schema', async (_name, message) => {
+      const client = new MetaGraphClient({ baseUrl: sandbox.url, apiVersion: 'v25.0', timeoutMs: 5000 });
+      try {
+        await customerInWindow();
+        const result = await client.sendMessage(token, phoneId, message);
+        const sent = sandbox.sentMessages(phoneId).find((request) => request.messageId === result.messages[0].id);
+        expect(openapi.requestErrors('POST', MESSAGES, sent!.body)).toEqual([]);
+      } finally {
+        await client.close();
+      }
     });
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 
 /** Meta's own OpenAPI for the Graph API (v23.0, MIT): the contract for our client and sandbox. */
-const SPEC_PATH = join(__dirname, '../../../shared/reference/meta-openapi/business-messaging-api_v23.0.yaml');
+const SPEC_PATH = join(__dirname, '../contract/meta-openapi/business-messaging-api_v23.0.yaml');
 
 type Json = Record<string, any>;
 
@@ -21,6 +21,7 @@ export class MetaOpenApi {
   private constructor(specPath: string) {
     this.spec = parse(readFileSync(specPath, 'utf8'), { maxAliasCount: -1 }) as Json;
     repairInboundMessageRefs(this.spec.components.schemas);
+    closeAllOfAtTheTop(this.spec.components.schemas);
     // The list schema's status enum lacks CONNECTED, the status Meta documents for every working
     // number (GET /{phone}, reference §8.1), and DISCONNECTED, which Meta's other schemas list.
     this.spec.components.schemas.WhatsAppPhoneNumberStatus.enum.push('CONNECTED', 'DISCONNECTED');
@@ -45,6 +46,15 @@ export class MetaOpenApi {
       throw new Error(`Meta's OpenAPI has no JSON ${status} response for ${method} ${path}`);
     }
     return this.errorsOf(`${method} ${path} ${status}`, schema, body);
+  }
+
+  /** Errors (empty when valid) of `body` as the JSON request body of `method path`. */
+  requestErrors(method: string, path: string, body: unknown): string[] {
+    const schema = this.spec.paths[path]?.[method.toLowerCase()]?.requestBody?.content?.['application/json']?.schema;
+    if (!schema) {
+      throw new Error(`Meta's OpenAPI has no JSON request body for ${method} ${path}`);
+    }
+    return this.errorsOf(`request ${method} ${path}`, schema, body);
   }
 
   /** Errors of a Graph error body against Meta's `GraphAPIError` schema. */
@@ -134,6 +144,31 @@ function repairInboundMessageRefs(schemas: Json): void {
       ),
     );
   }
+}
+
+/**
+ * Meta writes `allOf: [Base, { properties, additionalProperties: false }]`, meaning "no fields beyond
+ * these and Base's". Under JSON Schema an inner `additionalProperties` cannot see Base's fields, so
+ * every real message would fail; `unevaluatedProperties: false` on the allOf says what Meta means.
+ */
+function closeAllOfAtTheTop(node: unknown): void {
+  if (Array.isArray(node)) {
+    node.forEach(closeAllOfAtTheTop);
+    return;
+  }
+  if (!node || typeof node !== 'object') {
+    return;
+  }
+  const schema = node as Json;
+  if (Array.isArray(schema.allOf)) {
+    for (const member of schema.allOf as Json[]) {
+      if (member.additionalProperties === false) {
+        delete member.additionalProperties;
+        schema.unevaluatedProperties = false;
+      }
+    }
+  }
+  Object.values(schema).forEach(closeAllOfAtTheTop);
 }
 
 /** Points local `#/components/...` references at the registered `meta` document. */

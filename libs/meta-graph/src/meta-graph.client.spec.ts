@@ -69,7 +69,7 @@ describe('MetaGraphClient', () => {
     expect(request.headers.authorization).toBe('Bearer tok-1');
   });
 
-  it('adds messaging_product to a sent message', async () => {
+  it('adds messaging_product and recipient_type to a sent message', async () => {
     const result = {
       messaging_product: 'whatsapp',
       contacts: [{ input: '+15551234567', wa_id: '15551234567' }],
@@ -90,6 +90,7 @@ describe('MetaGraphClient', () => {
     expect(seen[0].headers['content-type']).toBe('application/json');
     expect(JSON.parse(seen[0].body.toString())).toEqual({
       messaging_product: 'whatsapp',
+      recipient_type: 'individual',
       to: '+15551234567',
       type: 'text',
       text: { body: 'hi' },

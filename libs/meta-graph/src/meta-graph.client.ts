@@ -187,7 +187,7 @@ export class MetaGraphClient {
   sendMessage(token: string, phoneNumberId: string, message: OutboundMessage): Promise<SendMessageResult> {
     return this.call('POST', node(phoneNumberId, 'messages'), {
       token,
-      json: { messaging_product: 'whatsapp', ...message },
+      json: toGraphMessage(message),
     });
   }
 
@@ -412,4 +412,20 @@ function networkError(error: unknown, timeoutMs: number): MetaApiError {
     message: `Graph API unreachable: ${code ?? name ?? 'error'}${message ? ` (${message})` : ''}`,
     cause: error,
   });
+}
+
+/**
+ * The body Meta's OpenAPI describes: `recipient_type` always present, coordinates as strings and a
+ * template language `policy` (Meta's only value is `deterministic`).
+ */
+function toGraphMessage(message: OutboundMessage): Record<string, unknown> {
+  const body: Record<string, unknown> = { messaging_product: 'whatsapp', recipient_type: 'individual', ...message };
+  if (message.type === 'location') {
+    const { latitude, longitude } = message.location;
+    body.location = { ...message.location, latitude: String(latitude), longitude: String(longitude) };
+  }
+  if (message.type === 'template') {
+    body.template = { ...message.template, language: { policy: 'deterministic', ...message.template.language } };
+  }
+  return body;
 }
