@@ -15,6 +15,8 @@ import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { MetricsModule } from './common/metrics/metrics.module';
+import { ContactsModule } from './modules/contacts/contacts.module';
+import { ConversationsModule } from './modules/conversations/conversations.module';
 import { HealthModule } from './modules/health/health.module';
 import { MetaModule } from './modules/meta/meta.module';
 import { MetaWebhooksModule } from './modules/meta-webhooks/meta-webhooks.module';
@@ -56,6 +58,8 @@ export class AppModule {
         WabasModule,
         PhoneNumbersModule,
         SandboxModule,
+        ConversationsModule,
+        ContactsModule,
         MetaWebhooksModule,
         HealthModule,
         ...(runsWorkers ? [WorkerModule] : []),

@@ -12,11 +12,18 @@ import { AUTH_METADATA, AuthRequirement } from './decorators';
  * review it as a permission change.
  */
 const EXPECTED_ACCESS = [
+  'DELETE /v1/contacts/:contactId  apiKey[contacts:write]',
   'DELETE /v1/organizations/:orgId/api-keys/:keyId  user',
   'DELETE /v1/wabas/:wabaId  apiKey[wabas:write]',
   'GET /health  public',
   'GET /health/ready  public',
   'GET /metrics  public',
+  'GET /v1/contacts  apiKey[contacts:read]',
+  'GET /v1/contacts/:contactId  apiKey[contacts:read]',
+  'GET /v1/contacts/:contactId/conversations  apiKey[conversations:read]',
+  'GET /v1/conversations  apiKey[conversations:read]',
+  'GET /v1/conversations/:conversationId  apiKey[conversations:read]',
+  'GET /v1/conversations/:conversationId/messages  apiKey[conversations:read]',
   'GET /v1/me  apiKey',
   'GET /v1/organizations  user',
   'GET /v1/organizations/:orgId  user',
@@ -27,6 +34,9 @@ const EXPECTED_ACCESS = [
   'GET /v1/wabas  apiKey[wabas:read]',
   'GET /v1/wabas/:wabaId  apiKey[wabas:read]',
   'GET /v1/webhooks/meta  public',
+  'PATCH /v1/contacts/:contactId  apiKey[contacts:write]',
+  'POST /v1/contacts  apiKey[contacts:write]',
+  'POST /v1/conversations/:conversationId/read  apiKey[conversations:write]',
   'POST /v1/organizations  user',
   'POST /v1/organizations/:orgId/api-keys  user',
   'POST /v1/phone-numbers/:phoneNumberId/register  apiKey[phone_numbers:write]',

@@ -7,6 +7,11 @@ import { User } from '../modules/users/user.entity';
 import { MetaWebhookEvent } from '../modules/meta-webhooks/meta-webhook-event.entity';
 import { PhoneNumber } from '../modules/phone-numbers/phone-number.entity';
 import { Waba } from '../modules/wabas/waba.entity';
+import { Contact } from '../modules/contacts/contact.entity';
+import { Conversation } from '../modules/conversations/conversation.entity';
+import { MessageStatusEvent } from '../modules/messages/message-status-event.entity';
+import { Message } from '../modules/messages/message.entity';
+import { ContactsConversationsMessages1764200000000 } from './migrations/1764200000000-ContactsConversationsMessages';
 import { Foundation1764000000000 } from './migrations/1764000000000-Foundation';
 import { WabasAndPhoneNumbers1764100000000 } from './migrations/1764100000000-WabasAndPhoneNumbers';
 
@@ -21,7 +26,15 @@ export const ENTITIES = [
   Waba,
   PhoneNumber,
   MetaWebhookEvent,
+  Contact,
+  Conversation,
+  Message,
+  MessageStatusEvent,
 ];
 
 /** In the order they apply. */
-export const MIGRATIONS = [Foundation1764000000000, WabasAndPhoneNumbers1764100000000];
+export const MIGRATIONS = [
+  Foundation1764000000000,
+  WabasAndPhoneNumbers1764100000000,
+  ContactsConversationsMessages1764200000000,
+];

@@ -62,11 +62,13 @@ describe('Meta webhooks and the test-mode sandbox', () => {
       expect(response.status).toBe(200);
       const { data } = (await response.json()) as { data: { eventId: string } };
       const stored = await events().findOneByOrFail({ id: data.eventId });
-      expect(stored).toMatchObject({
-        object: 'whatsapp_business_account',
-        status: 'received',
-        payload: JSON.parse(payload),
+      expect(stored).toMatchObject({ object: 'whatsapp_business_account', payload: JSON.parse(payload) });
+      // Then the worker ingests it; an account update is recorded as processed.
+      const processed = await waitFor('the event to be processed', async () => {
+        const row = await events().findOneByOrFail({ id: data.eventId });
+        return row.status === 'received' ? undefined : row;
       });
+      expect(processed).toMatchObject({ status: 'processed', error: null, processedAt: expect.any(Date) });
     });
 
     it('checks the signature over the exact bytes: the same JSON re-serialized fails', async () => {

@@ -38,3 +38,33 @@ export function toPage<T extends { id: string }>(rows: T[], limit: number): Page
   const nextCursor = rows.length > limit ? encodeCursor(items[items.length - 1].id) : null;
   return new Page(items, limit, nextCursor);
 }
+
+/** For lists ordered by a timestamp then id (newest activity first): the last row's pair. */
+export interface TimedKey {
+  at: Date;
+  id: string;
+}
+
+export function encodeTimedCursor(key: TimedKey): string {
+  return Buffer.from(JSON.stringify({ v: 1, id: key.id, at: key.at.toISOString() })).toString('base64url');
+}
+
+export function decodeTimedCursor(cursor: string): TimedKey {
+  const id = decodeCursor(cursor);
+  const { at } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { at?: unknown };
+  const time = typeof at === 'string' ? new Date(at) : undefined;
+  if (!time || Number.isNaN(time.getTime())) {
+    throw AppException.validation('Invalid request: cursor is not a cursor this API returned', [
+      { field: 'cursor', message: 'cursor is malformed; pass the nextCursor of a previous page' },
+    ]);
+  }
+  return { at: time, id };
+}
+
+/** `toPage` for timestamp-ordered lists. */
+export function toTimedPage<T extends { id: string }>(rows: T[], limit: number, keyOf: (row: T) => Date): Page<T> {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  const nextCursor = rows.length > limit ? encodeTimedCursor({ at: keyOf(last), id: last.id }) : null;
+  return new Page(items, limit, nextCursor);
+}

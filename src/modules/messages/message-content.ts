@@ -1,0 +1,35 @@
+/** Meta's snake_case objects in our camelCase API. Values (e.g. a Flow's `response_json`) are kept as they are. */
+export function camelCaseKeys(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return value.map(camelCaseKeys);
+  }
+  if (!value || typeof value !== 'object') {
+    return value;
+  }
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).map(([key, item]) => [
+      key.replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase()),
+      camelCaseKeys(item),
+    ]),
+  );
+}
+
+const PREVIEW_LENGTH = 200;
+
+/** A one-line summary for conversation lists: the text, caption or a label for the type. */
+export function previewOf(type: string, content: Record<string, unknown>): string {
+  const body = content[type] as Record<string, unknown> | undefined;
+  const text =
+    (typeof body?.body === 'string' && body.body) ||
+    (typeof body?.caption === 'string' && body.caption) ||
+    (typeof body?.text === 'string' && body.text) ||
+    (type === 'reaction' && typeof body?.emoji === 'string' && `Reacted ${body.emoji}`) ||
+    (type === 'interactive' && interactiveTitle(body)) ||
+    `[${type}]`;
+  return text.length > PREVIEW_LENGTH ? `${text.slice(0, PREVIEW_LENGTH - 1)}…` : text;
+}
+
+function interactiveTitle(interactive: Record<string, unknown> | undefined): string | undefined {
+  const reply = (interactive?.buttonReply ?? interactive?.listReply) as { title?: string } | undefined;
+  return reply?.title;
+}

@@ -1,0 +1,106 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { MessagesValue, WebhookPayload } from '@libs/meta-graph';
+import { DataSource, EntityManager } from 'typeorm';
+import { PhoneNumber } from '../../phone-numbers/phone-number.entity';
+import { MetaWebhookEvent } from '../meta-webhook-event.entity';
+import { storeInboundMessage } from './inbound-messages';
+import { applyStatus } from './message-statuses';
+
+export interface IngestionResult {
+  messages: number;
+  duplicates: number;
+  statuses: number;
+  parked: number;
+  /** Meta phone ids no connected phone has: the payload is kept as `unroutable`. */
+  unknownPhones: string[];
+  /** Fields stored but not acted on yet (templates, account updates, …). */
+  otherFields: string[];
+}
+
+/**
+ * Turns one stored Meta webhook into contacts, conversations, messages and status changes. Each
+ * change is its own transaction, so a bad change does not hold back the good ones; the event row
+ * records the outcome, and running it again changes nothing already stored.
+ */
+@Injectable()
+export class WebhookIngestionService {
+  private readonly logger = new Logger(WebhookIngestionService.name);
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async ingest(eventId: string): Promise<IngestionResult | null> {
+    const event = await this.dataSource.getRepository(MetaWebhookEvent).findOneBy({ id: eventId });
+    if (!event) {
+      return null;
+    }
+    const result: IngestionResult = {
+      messages: 0,
+      duplicates: 0,
+      statuses: 0,
+      parked: 0,
+      unknownPhones: [],
+      otherFields: [],
+    };
+    const payload = event.payload as WebhookPayload;
+    try {
+      for (const entry of payload.entry ?? []) {
+        for (const change of entry.changes ?? []) {
+          if (change.field === 'messages') {
+            await this.ingestMessages(change.value as MessagesValue, result);
+          } else {
+            result.otherFields.push(change.field);
+          }
+        }
+      }
+    } catch (error) {
+      await this.finish(event.id, 'failed', String(error));
+      throw error;
+    }
+    const status = result.unknownPhones.length > 0 ? 'unroutable' : 'processed';
+    await this.finish(
+      event.id,
+      status,
+      status === 'unroutable' ? `Unknown phone number id(s): ${result.unknownPhones.join(', ')}` : null,
+    );
+    return result;
+  }
+
+  private async ingestMessages(value: MessagesValue, result: IngestionResult): Promise<void> {
+    const metaPhoneId = value.metadata?.phone_number_id;
+    const phone = metaPhoneId ? await this.findPhone(metaPhoneId) : null;
+    if (!phone) {
+      result.unknownPhones.push(String(metaPhoneId));
+      return;
+    }
+    for (const message of value.messages ?? []) {
+      const stored = await this.dataSource.transaction((manager) =>
+        storeInboundMessage(manager, phone, value, message),
+      );
+      result[stored ? 'messages' : 'duplicates'] += 1;
+    }
+    for (const status of value.statuses ?? []) {
+      const outcome = await this.dataSource.transaction((manager: EntityManager) =>
+        applyStatus(manager, phone, status),
+      );
+      result[outcome === 'parked' ? 'parked' : 'statuses'] += 1;
+    }
+  }
+
+  /** The connected phone with that Meta id; a disconnected one only when no connected one exists. */
+  private findPhone(metaPhoneNumberId: string): Promise<PhoneNumber | null> {
+    return this.dataSource.getRepository(PhoneNumber).findOne({
+      where: { metaPhoneNumberId },
+      order: { disconnectedAt: { direction: 'DESC', nulls: 'FIRST' }, createdAt: 'DESC' },
+    });
+  }
+
+  private async finish(eventId: string, status: MetaWebhookEvent['status'], error: string | null): Promise<void> {
+    if (error) {
+      this.logger.warn(`Meta webhook ${eventId}: ${error}`);
+    }
+    await this.dataSource
+      .getRepository(MetaWebhookEvent)
+      .update({ id: eventId }, { status, error, processedAt: new Date() });
+  }
+}

@@ -1,0 +1,561 @@
+import { createHmac, randomInt } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { newId } from '../../src/common/ids';
+import { SandboxHost } from '../../src/modules/meta/sandbox-host';
+import { MetaWebhookEvent } from '../../src/modules/meta-webhooks/meta-webhook-event.entity';
+import { bearer, newTenant } from '../helpers/factories';
+import { startTestService, TestService } from '../helpers/test-service';
+import { waitFor } from '../helpers/wait-for';
+import { TEST_SECRETS } from '../setup/test-environment';
+
+type Tenant = Awaited<ReturnType<typeof newTenant>>;
+
+/** Inbound webhooks → contacts, conversations, messages and statuses, read through the API. */
+describe('Inbound messages, conversations and contacts', () => {
+  let service: TestService;
+
+  beforeAll(async () => {
+    service = await startTestService();
+  });
+  afterAll(() => service.close());
+
+  async function sandboxTenant() {
+    const tenant = await newTenant(service, { mode: 'test' });
+    const wabas = await service.api.GET('/v1/wabas', { headers: bearer(tenant.apiKey.key) });
+    const phone = wabas.data!.data[0].phoneNumbers[0];
+    return {
+      tenant,
+      key: tenant.apiKey.key,
+      phoneNumberId: phone.id,
+      metaPhoneNumberId: phone.metaPhoneNumberId,
+      metaWabaId: wabas.data!.data[0].metaWabaId,
+    };
+  }
+
+  const customerPhone = () => `+1555${String(randomInt(1_000_000, 9_999_999))}`;
+
+  async function inbound(key: string, body: Record<string, unknown>) {
+    const { data, error } = await service.api.POST('/v1/sandbox/inbound', {
+      headers: bearer(key),
+      body: body as never,
+    });
+    if (!data) {
+      throw new Error(`inbound failed: ${JSON.stringify(error)}`);
+    }
+    return data.data.messageId;
+  }
+
+  const conversations = (key: string, query: Record<string, unknown> = {}) =>
+    service.api.GET('/v1/conversations', { headers: bearer(key), params: { query } });
+
+  /** The stored message with that wamid, once the worker has ingested it. */
+  async function ingested(key: string, waMessageId: string) {
+    return waitFor(`message ${waMessageId} to be ingested`, async () => {
+      const list = await conversations(key, { limit: 100 });
+      for (const conversation of list.data?.data ?? []) {
+        const messages = await service.api.GET('/v1/conversations/{conversationId}/messages', {
+          headers: bearer(key),
+          params: { path: { conversationId: conversation.id }, query: { limit: 100 } },
+        });
+        const found = messages.data?.data.find((message) => message.waMessageId === waMessageId);
+        if (found) {
+          return { conversation, message: found };
+        }
+      }
+      return undefined;
+    });
+  }
+
+  const sign = (body: string) =>
+    `sha256=${createHmac('sha256', TEST_SECRETS.META_APP_SECRET).update(body).digest('hex')}`;
+  async function postWebhook(payload: unknown) {
+    const body = JSON.stringify(payload);
+    const response = await fetch(`${service.url}/v1/webhooks/meta`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(body) },
+      body,
+    });
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { data: { eventId: string } }).data.eventId;
+  }
+  const processedEvent = (eventId: string) =>
+    waitFor('the webhook to be processed', async () => {
+      const row = await service.context
+        .get(DataSource)
+        .getRepository(MetaWebhookEvent)
+        .findOneByOrFail({ id: eventId });
+      return row.status === 'received' ? undefined : row;
+    });
+
+  const messagesValue = (metaPhoneNumberId: string, extra: Record<string, unknown>) => ({
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: '1',
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '15550001111', phone_number_id: metaPhoneNumberId },
+              ...extra,
+            },
+          },
+        ],
+      },
+    ],
+  });
+
+  describe('every inbound type', () => {
+    const cases: Array<[string, Record<string, unknown>, Record<string, unknown>]> = [
+      ['text', { text: { body: 'Does it come in blue?' } }, { text: { body: 'Does it come in blue?' } }],
+      [
+        'image',
+        { image: { caption: 'this one' } },
+        { image: { caption: 'this one', mimeType: 'image/jpeg', id: expect.any(String), sha256: expect.any(String) } },
+      ],
+      ['audio', { audio: { voice: true } }, { audio: { voice: true, mimeType: expect.stringContaining('audio/') } }],
+      ['video', { video: {} }, { video: { mimeType: 'video/mp4' } }],
+      [
+        'document',
+        { document: { filename: 'invoice.pdf' } },
+        { document: { filename: 'invoice.pdf', mimeType: 'application/pdf' } },
+      ],
+      ['sticker', { sticker: {} }, { sticker: { animated: false, mimeType: 'image/webp' } }],
+      [
+        'location',
+        { location: { latitude: 52.52, longitude: 13.405, name: 'Office' } },
+        { location: { latitude: 52.52, longitude: 13.405, name: 'Office' } },
+      ],
+      [
+        'contacts',
+        { contacts: [{ name: { formatted_name: 'Sam Lee', first_name: 'Sam' } }] },
+        { contacts: [{ name: { formattedName: 'Sam Lee', firstName: 'Sam' } }] },
+      ],
+      [
+        'interactive',
+        {
+          interactive: { type: 'list_reply', list_reply: { id: 'row-2', title: 'Blue', description: 'Navy blue' } },
+          context: { messageId: 'wamid.OUT1' },
+        },
+        { interactive: { type: 'list_reply', listReply: { id: 'row-2', title: 'Blue', description: 'Navy blue' } } },
+      ],
+      [
+        'button',
+        { button: { payload: 'STOP', text: 'Stop promotions' }, context: { messageId: 'wamid.OUT2' } },
+        { button: { payload: 'STOP', text: 'Stop promotions' } },
+      ],
+      [
+        'reaction',
+        { reaction: { message_id: 'wamid.OUT3', emoji: '👍' } },
+        { reaction: { messageId: 'wamid.OUT3', emoji: '👍' } },
+      ],
+      [
+        'order',
+        {
+          order: {
+            catalog_id: 'c1',
+            text: '',
+            product_items: [{ product_retailer_id: 'sku-1', quantity: 2, item_price: 9.5, currency: 'USD' }],
+          },
+        },
+        {
+          order: {
+            catalogId: 'c1',
+            productItems: [{ productRetailerId: 'sku-1', quantity: 2, itemPrice: 9.5, currency: 'USD' }],
+          },
+        },
+      ],
+      [
+        'unsupported',
+        { unsupported: { type: 'poll' } },
+        { unsupported: { type: 'poll' }, errors: [expect.objectContaining({ code: 131051 })] },
+      ],
+    ];
+
+    it.each(cases)('stores an inbound %s with its content in camelCase', async (type, body, expected) => {
+      const { key, phoneNumberId } = await sandboxTenant();
+      const waMessageId = await inbound(key, {
+        phoneNumberId,
+        from: customerPhone(),
+        profileName: 'Ahmed',
+        type,
+        ...body,
+      });
+      const { message, conversation } = await ingested(key, waMessageId);
+      expect(message).toMatchObject({
+        direction: 'inbound',
+        type,
+        status: 'received',
+        phoneNumberId,
+        conversationId: conversation.id,
+      });
+      expect(message.content).toMatchObject(expected);
+      if (body.context) {
+        expect(message.context).toMatchObject({ id: (body.context as { messageId: string }).messageId });
+      }
+    });
+
+    it('serves the media of an inbound image through Meta metadata it can be fetched with', async () => {
+      const { key, phoneNumberId } = await sandboxTenant();
+      const waMessageId = await inbound(key, {
+        phoneNumberId,
+        from: customerPhone(),
+        type: 'image',
+        image: { caption: 'x' },
+      });
+      const { message } = await ingested(key, waMessageId);
+      const image = message.content.image as { id: string; url: string };
+      expect(image.id).toMatch(/^\d+$/);
+      expect(image.url).toContain('/whatsapp_business/attachments/');
+    });
+  });
+
+  describe('contact identity', () => {
+    it('keys a phone-only customer on wa_id and keeps the BSUID Meta sends with it', async () => {
+      const { key, phoneNumberId } = await sandboxTenant();
+      const from = customerPhone();
+      const { conversation } = await ingested(
+        key,
+        await inbound(key, { phoneNumberId, from, profileName: 'Ahmed', type: 'text', text: { body: 'hi' } }),
+      );
+      expect(conversation.contact).toMatchObject({
+        waId: from.slice(1),
+        bsuid: expect.stringMatching(/^US\./),
+        profileName: 'Ahmed',
+        contactReplyTo: from,
+      });
+    });
+
+    it('keys a BSUID-only customer on the BSUID, with its username, and replies through it', async () => {
+      const { key, phoneNumberId } = await sandboxTenant();
+      const bsuid = `US.${randomInt(1e9, 9e9)}${randomInt(1e9, 9e9)}`;
+      const { conversation } = await ingested(
+        key,
+        await inbound(key, { phoneNumberId, userId: bsuid, username: 'ahmed.k', type: 'text', text: { body: 'hi' } }),
+      );
+      expect(conversation.contact).toMatchObject({
+        waId: null,
+        bsuid,
+        username: 'ahmed.k',
+        contactIdentifier: bsuid,
+        contactReplyTo: bsuid,
+      });
+    });
+
+    it('merges a phone-known contact into the BSUID contact once a payload shows both', async () => {
+      const { key, metaPhoneNumberId } = await sandboxTenant();
+      const waId = customerPhone().slice(1);
+      const bsuid = `US.${randomInt(1e9, 9e9)}`;
+      const message = (id: string, from: Record<string, string>, contact: Record<string, unknown>) =>
+        messagesValue(metaPhoneNumberId, {
+          contacts: [{ profile: { name: 'Lee' }, ...contact }],
+          messages: [
+            { ...from, id, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: id } },
+          ],
+        });
+      await processedEvent(await postWebhook(message(`wamid.A${waId}`, { from: waId }, { wa_id: waId })));
+      await processedEvent(await postWebhook(message(`wamid.B${waId}`, { from_user_id: bsuid }, { user_id: bsuid })));
+      await processedEvent(
+        await postWebhook(
+          message(`wamid.C${waId}`, { from: waId, from_user_id: bsuid }, { wa_id: waId, user_id: bsuid }),
+        ),
+      );
+
+      const contacts = await service.api.GET('/v1/contacts', {
+        headers: bearer(key),
+        params: { query: { search: waId } },
+      });
+      expect(contacts.data!.data).toHaveLength(1);
+      expect(contacts.data!.data[0]).toMatchObject({ waId, bsuid });
+      const list = await conversations(key, { contactId: contacts.data!.data[0].id });
+      expect(list.data!.data).toHaveLength(1);
+      expect(list.data!.data[0].unreadCount).toBe(3);
+      const messages = await service.api.GET('/v1/conversations/{conversationId}/messages', {
+        headers: bearer(key),
+        params: { path: { conversationId: list.data!.data[0].id } },
+      });
+      expect(messages.data!.data.map((item) => item.waMessageId).sort()).toEqual([
+        `wamid.A${waId}`,
+        `wamid.B${waId}`,
+        `wamid.C${waId}`,
+      ]);
+    });
+  });
+
+  describe('at-least-once delivery', () => {
+    it('stores a webhook delivered twice once', async () => {
+      const { key, metaPhoneNumberId } = await sandboxTenant();
+      const waId = customerPhone().slice(1);
+      const payload = messagesValue(metaPhoneNumberId, {
+        contacts: [{ profile: { name: 'Twice' }, wa_id: waId }],
+        messages: [
+          {
+            from: waId,
+            id: `wamid.DUP${waId}`,
+            timestamp: String(Math.floor(Date.now() / 1000)),
+            type: 'text',
+            text: { body: 'once' },
+          },
+        ],
+      });
+      await processedEvent(await postWebhook(payload));
+      await processedEvent(await postWebhook(payload));
+      const list = await conversations(key);
+      expect(list.data!.data).toHaveLength(1);
+      expect(list.data!.data[0].unreadCount).toBe(1);
+    });
+
+    it('ends read with a complete history when statuses arrive out of order, and learns the wamid from our id', async () => {
+      const { tenant, key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant();
+      const messageId = newId();
+      const dataSource = service.context.get(DataSource);
+      await dataSource.query(
+        `INSERT INTO messages (id, organization_id, livemode, phone_number_id, direction, type, content, status, occurred_at)
+         VALUES ($1, $2, false, $3, 'outbound', 'text', '{"text":{"body":"hi"}}', 'sending', now())`,
+        [messageId, tenant.orgId, phoneNumberId],
+      );
+      const wamid = `wamid.OUT${messageId}`;
+      const status = (name: string, seconds: number) =>
+        messagesValue(metaPhoneNumberId, {
+          statuses: [
+            {
+              id: wamid,
+              status: name,
+              timestamp: String(seconds),
+              recipient_id: '15550001234',
+              biz_opaque_callback_data: messageId,
+            },
+          ],
+        });
+      const now = Math.floor(Date.now() / 1000);
+      for (const [name, at] of [
+        ['read', now + 2],
+        ['sent', now],
+        ['delivered', now + 1],
+        ['delivered', now + 1],
+      ] as const) {
+        await processedEvent(await postWebhook(status(name, at)));
+      }
+      const [row] = (await dataSource.query(
+        `SELECT status, wa_message_id, sent_at, delivered_at, read_at FROM messages WHERE id = $1`,
+        [messageId],
+      )) as {
+        status: string;
+        wa_message_id: string;
+        sent_at: Date;
+        delivered_at: Date;
+        read_at: Date;
+      }[];
+      expect(row).toMatchObject({ status: 'read', wa_message_id: wamid });
+      expect([row.sent_at, row.delivered_at, row.read_at].map((date) => date.getTime() / 1000)).toEqual([
+        now,
+        now + 1,
+        now + 2,
+      ]);
+      const history = (await dataSource.query(
+        `SELECT status FROM message_status_events WHERE message_id = $1 ORDER BY occurred_at`,
+        [messageId],
+      )) as { status: string }[];
+      expect(history.map((event) => event.status)).toEqual(['sent', 'delivered', 'read']);
+      void key;
+    });
+
+    it('parks a status for a message it cannot match yet', async () => {
+      const { metaPhoneNumberId, phoneNumberId } = await sandboxTenant();
+      const eventId = await postWebhook(
+        messagesValue(metaPhoneNumberId, {
+          statuses: [{ id: 'wamid.UNKNOWN', status: 'delivered', timestamp: String(Math.floor(Date.now() / 1000)) }],
+        }),
+      );
+      expect((await processedEvent(eventId)).status).toBe('processed');
+      const parked = await service.context
+        .get(DataSource)
+        .query(`SELECT status FROM parked_statuses WHERE phone_number_id = $1`, [phoneNumberId]);
+      expect(parked).toEqual([{ status: 'delivered' }]);
+    });
+
+    it('keeps a payload for an unknown phone as unroutable', async () => {
+      const eventId = await postWebhook(
+        messagesValue('999000999000999', {
+          messages: [{ from: '15550001234', id: 'wamid.X', timestamp: '1', type: 'text', text: { body: 'x' } }],
+        }),
+      );
+      expect(await processedEvent(eventId)).toMatchObject({
+        status: 'unroutable',
+        error: expect.stringContaining('999000999000999'),
+      });
+    });
+  });
+
+  describe('conversations API', () => {
+    it('lists newest activity first with previews, filters unread, paginates, and opens the window', async () => {
+      const { key, phoneNumberId } = await sandboxTenant();
+      const ids: string[] = [];
+      for (const body of ['first', 'second', 'third']) {
+        const { conversation } = await ingested(
+          key,
+          await inbound(key, { phoneNumberId, from: customerPhone(), type: 'text', text: { body } }),
+        );
+        ids.push(conversation.id);
+      }
+      const page1 = await conversations(key, { limit: 2 });
+      expect(page1.data!.data.map((conversation) => conversation.lastMessagePreview)).toEqual(['third', 'second']);
+      expect(page1.data!.meta.pagination).toMatchObject({ limit: 2, hasMore: true });
+      const page2 = await conversations(key, { limit: 2, cursor: page1.data!.meta.pagination.nextCursor! });
+      expect(page2.data!.data.map((conversation) => conversation.id)).toEqual([ids[0]]);
+      expect(page2.data!.data[0]).toMatchObject({
+        unreadCount: 1,
+        canReplyFreely: true,
+        lastMessageDirection: 'inbound',
+      });
+      expect(new Date(page2.data!.data[0].windowExpiresAt!).getTime()).toBeGreaterThan(Date.now() + 23 * 3600_000);
+      expect((await conversations(key, { phoneNumberId, unread: true })).data!.data).toHaveLength(3);
+    });
+
+    it('marks a conversation read here and at WhatsApp', async () => {
+      const { key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant();
+      const waMessageId = await inbound(key, {
+        phoneNumberId,
+        from: customerPhone(),
+        type: 'text',
+        text: { body: 'hello?' },
+      });
+      const { conversation } = await ingested(key, waMessageId);
+      const read = await service.api.POST('/v1/conversations/{conversationId}/read', {
+        headers: bearer(key),
+        params: { path: { conversationId: conversation.id } },
+      });
+      expect(read.data!.data.unreadCount).toBe(0);
+      const sandbox = await service.context.get(SandboxHost).get();
+      expect(sandbox.readReceipts(metaPhoneNumberId).map((receipt) => receipt.messageId)).toContain(waMessageId);
+      expect((await conversations(key, { unread: true })).data!.data).toHaveLength(0);
+      const messages = await service.api.GET('/v1/conversations/{conversationId}/messages', {
+        headers: bearer(key),
+        params: { path: { conversationId: conversation.id } },
+      });
+      expect(messages.data!.data[0]).toMatchObject({ status: 'read', readAt: expect.any(String) });
+    });
+
+    it('validates filters and cursors', async () => {
+      const { key } = await sandboxTenant();
+      const bad = await conversations(key, { phoneNumberId: 'nope', cursor: 'garbage' });
+      expect(bad.response.status).toBe(400);
+      expect(bad.error!.error.code).toBe('VALIDATION_ERROR');
+    });
+  });
+
+  describe('contacts API', () => {
+    it('upserts by phone idempotently, merges attributes, replaces tags and finds by tag and search', async () => {
+      const { key } = await sandboxTenant();
+      const phone = customerPhone();
+      const first = await service.api.POST('/v1/contacts', {
+        headers: bearer(key),
+        body: { phone, name: 'Dana Scully', tags: ['vip'], attributes: { crmId: 'C-1', tier: 'gold' } },
+      });
+      expect(first.response.status).toBe(201);
+      const again = await service.api.POST('/v1/contacts', {
+        headers: bearer(key),
+        body: { phone, tags: ['vip', 'fbi'], attributes: { tier: null, region: 'DC' } },
+      });
+      expect(again.response.status).toBe(200);
+      expect(again.data!.data).toMatchObject({
+        id: first.data!.data.id,
+        waId: phone.slice(1),
+        name: 'Dana Scully',
+        tags: ['vip', 'fbi'],
+        attributes: { crmId: 'C-1', region: 'DC' },
+      });
+      const byTag = await service.api.GET('/v1/contacts', { headers: bearer(key), params: { query: { tag: 'fbi' } } });
+      expect(byTag.data!.data.map((contact) => contact.id)).toEqual([first.data!.data.id]);
+      const bySearch = await service.api.GET('/v1/contacts', {
+        headers: bearer(key),
+        params: { query: { search: 'scul' } },
+      });
+      expect(bySearch.data!.data.map((contact) => contact.id)).toEqual([first.data!.data.id]);
+      const byDigits = await service.api.GET('/v1/contacts', {
+        headers: bearer(key),
+        params: { query: { search: phone.slice(-7) } },
+      });
+      expect(byDigits.data!.data.map((contact) => contact.id)).toEqual([first.data!.data.id]);
+    });
+
+    it('updates, lists conversations of, and deletes a contact', async () => {
+      const { key, phoneNumberId } = await sandboxTenant();
+      const { conversation } = await ingested(
+        key,
+        await inbound(key, { phoneNumberId, from: customerPhone(), type: 'text', text: { body: 'hey' } }),
+      );
+      const contactId = conversation.contact.id;
+      const patched = await service.api.PATCH('/v1/contacts/{contactId}', {
+        headers: bearer(key),
+        params: { path: { contactId } },
+        body: { name: 'Walter', tags: ['lead'] },
+      });
+      expect(patched.data!.data).toMatchObject({ name: 'Walter', tags: ['lead'] });
+      const theirs = await service.api.GET('/v1/contacts/{contactId}/conversations', {
+        headers: bearer(key),
+        params: { path: { contactId } },
+      });
+      expect(theirs.data!.data.map((item) => item.id)).toEqual([conversation.id]);
+      const deleted = await service.api.DELETE('/v1/contacts/{contactId}', {
+        headers: bearer(key),
+        params: { path: { contactId } },
+      });
+      expect(deleted.response.status).toBe(204);
+      const gone = await service.api.GET('/v1/conversations/{conversationId}', {
+        headers: bearer(key),
+        params: { path: { conversationId: conversation.id } },
+      });
+      expect(gone.response.status).toBe(404);
+    });
+
+    it('rejects bad input and changes nothing', async () => {
+      const { key } = await sandboxTenant();
+      const noIdentity = await service.api.POST('/v1/contacts', { headers: bearer(key), body: { name: 'Nobody' } });
+      expect(noIdentity.response.status).toBe(400);
+      expect(noIdentity.error!.error.details).toEqual(
+        expect.arrayContaining([expect.objectContaining({ field: 'phone' })]),
+      );
+      const badTag = await service.api.POST('/v1/contacts', {
+        headers: bearer(key),
+        body: { phone: '+15550000000', tags: ['no spaces'] },
+      });
+      expect(badTag.response.status).toBe(400);
+      const tooMany = await service.api.GET('/v1/contacts', {
+        headers: bearer(key),
+        params: { query: { limit: 201 } },
+      });
+      expect(tooMany.response.status).toBe(400);
+      expect((await service.api.GET('/v1/contacts', { headers: bearer(key) })).data!.data).toHaveLength(0);
+    });
+  });
+
+  it('gives another organization 404 on every conversation and contact route', async () => {
+    const owner = await sandboxTenant();
+    const other: Tenant = await newTenant(service, { mode: 'test' });
+    const { conversation } = await ingested(
+      owner.key,
+      await inbound(owner.key, {
+        phoneNumberId: owner.phoneNumberId,
+        from: customerPhone(),
+        type: 'text',
+        text: { body: 'mine' },
+      }),
+    );
+    const headers = bearer(other.apiKey.key);
+    const conversationPath = { params: { path: { conversationId: conversation.id } }, headers };
+    const contactPath = { params: { path: { contactId: conversation.contact.id } }, headers };
+    const responses = [
+      await service.api.GET('/v1/conversations/{conversationId}', conversationPath),
+      await service.api.GET('/v1/conversations/{conversationId}/messages', conversationPath),
+      await service.api.POST('/v1/conversations/{conversationId}/read', conversationPath),
+      await service.api.GET('/v1/contacts/{contactId}', contactPath),
+      await service.api.PATCH('/v1/contacts/{contactId}', { ...contactPath, body: { name: 'x' } }),
+      await service.api.DELETE('/v1/contacts/{contactId}', contactPath),
+      await service.api.GET('/v1/contacts/{contactId}/conversations', contactPath),
+    ];
+    expect(responses.map((result) => result.response.status)).toEqual([404, 404, 404, 404, 404, 404, 404]);
+    expect((await conversations(other.apiKey.key)).data!.data).toHaveLength(0);
+  });
+});
