@@ -51,6 +51,7 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toBool) @IsBoolean() SANDBOX_ENABLED?: boolean;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(60_000) SANDBOX_STATUS_DELAY_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_080) PHONE_RESYNC_INTERVAL_MINUTES?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3650) META_WEBHOOK_RETENTION_DAYS?: number;
 }
 
 export interface AppConfig {
@@ -86,6 +87,7 @@ export interface AppConfig {
   };
   sandbox: { enabled: boolean; statusDelayMs: number };
   phoneResyncIntervalMinutes: number;
+  metaWebhookRetentionDays: number;
 }
 
 /** Only for development and tests: production sets META_APP_SECRET (enforced below). */
@@ -148,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     sandbox: { enabled: vars.SANDBOX_ENABLED ?? true, statusDelayMs: vars.SANDBOX_STATUS_DELAY_MS ?? 500 },
     phoneResyncIntervalMinutes: vars.PHONE_RESYNC_INTERVAL_MINUTES ?? 60,
+    metaWebhookRetentionDays: vars.META_WEBHOOK_RETENTION_DAYS ?? 30,
   };
 }
 

@@ -18,4 +18,8 @@ export type PhoneNumberJobName = keyof PhoneNumberJobs;
 
 export interface MetaWebhookEventJobs {
   ingest: { eventId: string };
+  'requeue-stalled-events': Record<string, never>;
+  'purge-expired-events': Record<string, never>;
 }
+
+export type MetaWebhookEventJobName = keyof MetaWebhookEventJobs;

@@ -3,7 +3,10 @@ import { DataSource } from 'typeorm';
 import { newId } from '../../src/common/ids';
 import { SandboxHost } from '../../src/modules/meta/sandbox-host';
 import { MetaWebhookEvent } from '../../src/modules/meta-webhooks/meta-webhook-event.entity';
-import { bearer, newTenant } from '../helpers/factories';
+import { PersonalAccessTokensService } from '../../src/auth/personal-access-tokens/personal-access-tokens.service';
+import { MetaWebhooksService } from '../../src/modules/meta-webhooks/meta-webhooks.service';
+import { UsersService } from '../../src/modules/users/users.service';
+import { bearer, newTenant, patHeaders } from '../helpers/factories';
 import { startTestService, TestService } from '../helpers/test-service';
 import { waitFor } from '../helpers/wait-for';
 import { TEST_SECRETS } from '../setup/test-environment';
@@ -557,5 +560,130 @@ describe('Inbound messages, conversations and contacts', () => {
     ];
     expect(responses.map((result) => result.response.status)).toEqual([404, 404, 404, 404, 404, 404, 404]);
     expect((await conversations(other.apiKey.key)).data!.data).toHaveLength(0);
+  });
+
+  describe('other webhook fields', () => {
+    it('applies a phone quality update to the phone and queues its resync', async () => {
+      const { key, phoneNumberId, metaWabaId } = await sandboxTenant();
+      const phone = await service.api.GET('/v1/phone-numbers/{phoneNumberId}', {
+        headers: bearer(key),
+        params: { path: { phoneNumberId } },
+      });
+      const eventId = await postWebhook({
+        object: 'whatsapp_business_account',
+        entry: [
+          {
+            id: metaWabaId,
+            time: Math.floor(Date.now() / 1000),
+            changes: [
+              {
+                field: 'phone_number_quality_update',
+                value: {
+                  display_phone_number: phone.data!.data.displayPhoneNumber,
+                  event: 'THROUGHPUT_UPGRADE',
+                  max_daily_conversations_per_business: 'TIER_UNLIMITED',
+                },
+              },
+            ],
+          },
+        ],
+      });
+      expect((await processedEvent(eventId)).status).toBe('processed');
+      const updated = await waitFor('the phone to change', async () => {
+        const result = await service.api.GET('/v1/phone-numbers/{phoneNumberId}', {
+          headers: bearer(key),
+          params: { path: { phoneNumberId } },
+        });
+        return result.data!.data.throughputLevel === 'HIGH' ? result.data!.data : undefined;
+      });
+      expect(updated).toMatchObject({ messagingLimitTier: 'TIER_UNLIMITED', throughputPerSecond: 1000 });
+    });
+  });
+
+  describe('audit and replay', () => {
+    async function pat(admin: boolean) {
+      const { user } = await service.context.get(UsersService).ensure(`ops-${newId()}@example.test`, admin);
+      return (await service.context.get(PersonalAccessTokensService).issue(user.id, 'ops')).token;
+    }
+
+    it('lets a platform admin list, read and replay a stored webhook, and nobody else', async () => {
+      const { key, metaPhoneNumberId } = await sandboxTenant();
+      const waId = customerPhone().slice(1);
+      const eventId = await postWebhook(
+        messagesValue(metaPhoneNumberId, {
+          contacts: [{ wa_id: waId }],
+          messages: [
+            {
+              from: waId,
+              id: `wamid.R${waId}`,
+              timestamp: String(Math.floor(Date.now() / 1000)),
+              type: 'text',
+              text: { body: 'again' },
+            },
+          ],
+        }),
+      );
+      await processedEvent(eventId);
+      const admin = patHeaders(await pat(true));
+      const one = await service.api.GET('/v1/admin/meta-webhooks/{eventId}', {
+        headers: admin,
+        params: { path: { eventId } },
+      });
+      expect(one.data!.data).toMatchObject({ id: eventId, status: 'processed', object: 'whatsapp_business_account' });
+      const listed = await service.api.GET('/v1/admin/meta-webhooks', {
+        headers: admin,
+        params: { query: { status: 'processed', limit: 100 } },
+      });
+      expect(listed.data!.data.map((event) => event.id)).toContain(eventId);
+
+      const replay = await service.api.POST('/v1/admin/meta-webhooks/{eventId}/replay', {
+        headers: admin,
+        params: { path: { eventId } },
+      });
+      expect(replay.response.status).toBe(202);
+      expect((await processedEvent(eventId)).status).toBe('processed');
+      const list = await conversations(key);
+      expect(list.data!.data[0].unreadCount).toBe(1);
+
+      const stranger = patHeaders(await pat(false));
+      const refused = await service.api.POST('/v1/admin/meta-webhooks/{eventId}/replay', {
+        headers: stranger,
+        params: { path: { eventId } },
+      });
+      expect(refused.response.status).toBe(403);
+      const missing = await service.api.GET('/v1/admin/meta-webhooks/{eventId}', {
+        headers: admin,
+        params: { path: { eventId: newId() } },
+      });
+      expect(missing.response.status).toBe(404);
+    });
+
+    it('queues again a payload whose job was lost', async () => {
+      const { key, metaPhoneNumberId } = await sandboxTenant();
+      const waId = customerPhone().slice(1);
+      const payload = messagesValue(metaPhoneNumberId, {
+        contacts: [{ wa_id: waId }],
+        messages: [
+          {
+            from: waId,
+            id: `wamid.L${waId}`,
+            timestamp: String(Math.floor(Date.now() / 1000)),
+            type: 'text',
+            text: { body: 'lost' },
+          },
+        ],
+      });
+      const eventId = newId();
+      // Stored and acknowledged, but its job never made it into the queue.
+      await service.context
+        .get(DataSource)
+        .query(
+          `INSERT INTO meta_webhook_events (id, object, payload, status, received_at) VALUES ($1, 'whatsapp_business_account', $2, 'received', now() - interval '10 minutes')`,
+          [eventId, JSON.stringify(payload)],
+        );
+      expect(await service.context.get(MetaWebhooksService).requeueStalled(60_000)).toBeGreaterThanOrEqual(1);
+      expect((await processedEvent(eventId)).status).toBe('processed');
+      expect((await conversations(key)).data!.data[0].lastMessagePreview).toBe('lost');
+    });
   });
 });

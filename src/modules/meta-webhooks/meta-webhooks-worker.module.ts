@@ -1,12 +1,14 @@
 import { Module } from '@nestjs/common';
 import { WebhookIngestionService } from './ingestion/webhook-ingestion.service';
 import { MetaWebhookEventsProcessor } from './meta-webhook-events.processor';
+import { MetaWebhookEventsScheduler } from './meta-webhook-events.scheduler';
+import { PhoneNumbersModule } from '../phone-numbers/phone-numbers.module';
 import { MetaWebhooksModule } from './meta-webhooks.module';
 
-/** Ingestion of stored Meta webhooks; registered only where workers run (APP_ROLE=all|worker). */
+/** Ingestion and upkeep of stored Meta webhooks; registered only where workers run (APP_ROLE=all|worker). */
 @Module({
-  imports: [MetaWebhooksModule],
-  providers: [WebhookIngestionService, MetaWebhookEventsProcessor],
+  imports: [MetaWebhooksModule, PhoneNumbersModule],
+  providers: [WebhookIngestionService, MetaWebhookEventsProcessor, MetaWebhookEventsScheduler],
   exports: [WebhookIngestionService],
 })
 export class MetaWebhooksWorkerModule {}

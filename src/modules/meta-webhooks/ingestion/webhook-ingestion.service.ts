@@ -1,8 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { MessagesValue, WebhookPayload } from '@libs/meta-graph';
+import type { MessagesValue, PhoneNumberQualityUpdateValue, WebhookPayload } from '@libs/meta-graph';
 import { DataSource, EntityManager } from 'typeorm';
 import { PhoneNumber } from '../../phone-numbers/phone-number.entity';
+import { PhoneNumbersService } from '../../phone-numbers/phone-numbers.service';
 import { MetaWebhookEvent } from '../meta-webhook-event.entity';
 import { storeInboundMessage } from './inbound-messages';
 import { applyStatus } from './message-statuses';
@@ -27,7 +28,10 @@ export interface IngestionResult {
 export class WebhookIngestionService {
   private readonly logger = new Logger(WebhookIngestionService.name);
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly phoneNumbers: PhoneNumbersService,
+  ) {}
 
   async ingest(eventId: string): Promise<IngestionResult | null> {
     const event = await this.dataSource.getRepository(MetaWebhookEvent).findOneBy({ id: eventId });
@@ -48,6 +52,8 @@ export class WebhookIngestionService {
         for (const change of entry.changes ?? []) {
           if (change.field === 'messages') {
             await this.ingestMessages(change.value as MessagesValue, result);
+          } else if (change.field === 'phone_number_quality_update') {
+            await this.ingestQualityUpdate(entry.id, change.value as PhoneNumberQualityUpdateValue, result);
           } else {
             result.otherFields.push(change.field);
           }
@@ -85,6 +91,42 @@ export class WebhookIngestionService {
       );
       result[outcome === 'parked' ? 'parked' : 'statuses'] += 1;
     }
+  }
+
+  /**
+   * Meta says a number's limit or throughput changed: store what the payload says at once, and
+   * queue a full resync so quality and health follow.
+   */
+  private async ingestQualityUpdate(
+    metaWabaId: string,
+    value: PhoneNumberQualityUpdateValue,
+    result: IngestionResult,
+  ): Promise<void> {
+    const digits = value.display_phone_number.replace(/\D/g, '');
+    const phones: PhoneNumber[] = await this.dataSource.query(
+      `SELECT p.id FROM phone_numbers p JOIN wabas w ON w.id = p.waba_id
+        WHERE w.meta_waba_id = $1 AND p.disconnected_at IS NULL
+          AND regexp_replace(p.display_phone_number, '\\D', '', 'g') = $2`,
+      [metaWabaId, digits],
+    );
+    if (phones.length === 0) {
+      result.unknownPhones.push(value.display_phone_number);
+      return;
+    }
+    for (const phone of phones) {
+      const changes: Partial<PhoneNumber> = {};
+      if (value.max_daily_conversations_per_business) {
+        changes.messagingLimitTier = value.max_daily_conversations_per_business;
+      }
+      if (value.event === 'THROUGHPUT_UPGRADE') {
+        changes.throughputLevel = 'HIGH';
+      }
+      if (Object.keys(changes).length > 0) {
+        await this.dataSource.getRepository(PhoneNumber).update({ id: phone.id }, changes);
+      }
+      await this.phoneNumbers.requestResync(phone.id);
+    }
+    result.otherFields.push('phone_number_quality_update');
   }
 
   /** The connected phone with that Meta id; a disconnected one only when no connected one exists. */
