@@ -18,6 +18,7 @@ import { MetricsModule } from './common/metrics/metrics.module';
 import { ContactsModule } from './modules/contacts/contacts.module';
 import { ConversationsModule } from './modules/conversations/conversations.module';
 import { HealthModule } from './modules/health/health.module';
+import { MediaModule } from './modules/media/media.module';
 import { MetaModule } from './modules/meta/meta.module';
 import { MetaWebhooksModule } from './modules/meta-webhooks/meta-webhooks.module';
 import { PhoneNumbersModule } from './modules/phone-numbers/phone-numbers.module';
@@ -60,6 +61,7 @@ export class AppModule {
         SandboxModule,
         ConversationsModule,
         ContactsModule,
+        MediaModule,
         MetaWebhooksModule,
         HealthModule,
         ...(runsWorkers ? [WorkerModule] : []),

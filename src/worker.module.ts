@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { HousekeepingModule } from './modules/housekeeping/housekeeping.module';
+import { MediaWorkerModule } from './modules/media/media-worker.module';
 import { MetaWebhooksWorkerModule } from './modules/meta-webhooks/meta-webhooks-worker.module';
 import { PhoneNumbersWorkerModule } from './modules/phone-numbers/phone-numbers-worker.module';
 import { WorkerDrain } from './queue/worker-drain';
@@ -10,7 +11,7 @@ import { WorkerDrain } from './queue/worker-drain';
  * (APP_ROLE=all|worker), so an `api` process never consumes jobs.
  */
 @Module({
-  imports: [DiscoveryModule, HousekeepingModule, PhoneNumbersWorkerModule, MetaWebhooksWorkerModule],
+  imports: [DiscoveryModule, HousekeepingModule, PhoneNumbersWorkerModule, MetaWebhooksWorkerModule, MediaWorkerModule],
   providers: [WorkerDrain],
 })
 export class WorkerModule {}

@@ -27,6 +27,8 @@ const EXPECTED_ACCESS = [
   'GET /v1/conversations/:conversationId  apiKey[conversations:read]',
   'GET /v1/conversations/:conversationId/messages  apiKey[conversations:read]',
   'GET /v1/me  apiKey',
+  'GET /v1/media/:mediaId  apiKey[media:read]',
+  'GET /v1/media/:mediaId/content  apiKey[media:read]',
   'GET /v1/organizations  user',
   'GET /v1/organizations/:orgId  user',
   'GET /v1/organizations/:orgId/api-keys  user',

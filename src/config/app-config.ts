@@ -1,6 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { mostBasicMessage } from '../common/errors/validation-errors';
 
 export const APP_ROLES = ['all', 'api', 'worker'] as const;
@@ -52,6 +52,7 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(60_000) SANDBOX_STATUS_DELAY_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_080) PHONE_RESYNC_INTERVAL_MINUTES?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3650) META_WEBHOOK_RETENTION_DAYS?: number;
+  @IsOptional() @IsString() MEDIA_DIR?: string;
 }
 
 export interface AppConfig {
@@ -88,6 +89,8 @@ export interface AppConfig {
   sandbox: { enabled: boolean; statusDelayMs: number };
   phoneResyncIntervalMinutes: number;
   metaWebhookRetentionDays: number;
+  /** Where media files are kept (default DATA_DIR/media). */
+  mediaDir: string;
 }
 
 /** Only for development and tests: production sets META_APP_SECRET (enforced below). */
@@ -151,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sandbox: { enabled: vars.SANDBOX_ENABLED ?? true, statusDelayMs: vars.SANDBOX_STATUS_DELAY_MS ?? 500 },
     phoneResyncIntervalMinutes: vars.PHONE_RESYNC_INTERVAL_MINUTES ?? 60,
     metaWebhookRetentionDays: vars.META_WEBHOOK_RETENTION_DAYS ?? 30,
+    mediaDir: resolve(vars.MEDIA_DIR ?? join(vars.DATA_DIR ?? './.data', 'media')),
   };
 }
 

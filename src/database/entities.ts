@@ -9,6 +9,7 @@ import { PhoneNumber } from '../modules/phone-numbers/phone-number.entity';
 import { Waba } from '../modules/wabas/waba.entity';
 import { Contact } from '../modules/contacts/contact.entity';
 import { Conversation } from '../modules/conversations/conversation.entity';
+import { Media } from '../modules/media/media.entity';
 import { MessageStatusEvent } from '../modules/messages/message-status-event.entity';
 import { Message } from '../modules/messages/message.entity';
 import { ContactsConversationsMessages1764200000000 } from './migrations/1764200000000-ContactsConversationsMessages';
@@ -30,6 +31,7 @@ export const ENTITIES = [
   Conversation,
   Message,
   MessageStatusEvent,
+  Media,
 ];
 
 /** In the order they apply. */

@@ -23,3 +23,7 @@ export interface MetaWebhookEventJobs {
 }
 
 export type MetaWebhookEventJobName = keyof MetaWebhookEventJobs;
+
+export interface MediaJobs {
+  'download-inbound-media': { mediaId: string };
+}

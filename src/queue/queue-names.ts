@@ -3,6 +3,7 @@ export const QueueName = {
   Housekeeping: 'housekeeping',
   PhoneNumbers: 'phone-numbers',
   MetaWebhookEvents: 'meta-webhook-events',
+  Media: 'media',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 

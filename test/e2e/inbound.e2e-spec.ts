@@ -1,4 +1,4 @@
-import { createHmac, randomInt } from 'node:crypto';
+import { createHash, createHmac, randomInt } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { newId } from '../../src/common/ids';
 import { SandboxHost } from '../../src/modules/meta/sandbox-host';
@@ -199,18 +199,60 @@ describe('Inbound messages, conversations and contacts', () => {
       }
     });
 
-    it('serves the media of an inbound image through Meta metadata it can be fetched with', async () => {
+    it('downloads inbound media from WhatsApp and serves its content', async () => {
+      const { key, phoneNumberId } = await sandboxTenant();
+      const waMessageId = await inbound(key, {
+        phoneNumberId,
+        from: customerPhone(),
+        type: 'document',
+        document: { filename: 'invoice.pdf' },
+      });
+      const { message } = await ingested(key, waMessageId);
+      const document = message.content.document as { mediaId: string; sha256: string };
+      const media = await waitFor('the media to be downloaded', async () => {
+        const result = await service.api.GET('/v1/media/{mediaId}', {
+          headers: bearer(key),
+          params: { path: { mediaId: document.mediaId } },
+        });
+        return result.data?.data.status === 'ready' ? result.data.data : undefined;
+      });
+      expect(media).toMatchObject({
+        source: 'inbound',
+        mimeType: 'application/pdf',
+        filename: 'invoice.pdf',
+        phoneNumberId,
+      });
+      expect(media.sha256).toBe(Buffer.from(document.sha256, 'base64').toString('hex'));
+      const content = await fetch(`${service.url}/v1/media/${document.mediaId}/content`, { headers: bearer(key) });
+      expect(content.status).toBe(200);
+      expect(content.headers.get('content-type')).toBe('application/pdf');
+      expect(content.headers.get('content-disposition')).toContain('invoice.pdf');
+      const bytes = Buffer.from(await content.arrayBuffer());
+      expect(bytes.length).toBe(media.sizeBytes);
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(media.sha256);
+    });
+
+    it('marks media WhatsApp cannot serve as failed, and says so on download', async () => {
       const { key, phoneNumberId } = await sandboxTenant();
       const waMessageId = await inbound(key, {
         phoneNumberId,
         from: customerPhone(),
         type: 'image',
-        image: { caption: 'x' },
+        image: { id: '424242', mime_type: 'image/png' },
       });
       const { message } = await ingested(key, waMessageId);
-      const image = message.content.image as { id: string; url: string };
-      expect(image.id).toMatch(/^\d+$/);
-      expect(image.url).toContain('/whatsapp_business/attachments/');
+      const mediaId = (message.content.image as { mediaId: string }).mediaId;
+      const media = await waitFor('the download to fail', async () => {
+        const result = await service.api.GET('/v1/media/{mediaId}', {
+          headers: bearer(key),
+          params: { path: { mediaId } },
+        });
+        return result.data?.data.status === 'failed' ? result.data.data : undefined;
+      });
+      expect(media.error).toContain('424242');
+      const content = await fetch(`${service.url}/v1/media/${mediaId}/content`, { headers: bearer(key) });
+      expect(content.status).toBe(409);
+      expect(((await content.json()) as { error: { code: string } }).error.code).toBe('CONFLICT');
     });
   });
 
@@ -537,15 +579,16 @@ describe('Inbound messages, conversations and contacts', () => {
   it('gives another organization 404 on every conversation and contact route', async () => {
     const owner = await sandboxTenant();
     const other: Tenant = await newTenant(service, { mode: 'test' });
-    const { conversation } = await ingested(
+    const { conversation, message } = await ingested(
       owner.key,
       await inbound(owner.key, {
         phoneNumberId: owner.phoneNumberId,
         from: customerPhone(),
-        type: 'text',
-        text: { body: 'mine' },
+        type: 'image',
+        image: { caption: 'mine' },
       }),
     );
+    const mediaId = (message.content.image as { mediaId: string }).mediaId;
     const headers = bearer(other.apiKey.key);
     const conversationPath = { params: { path: { conversationId: conversation.id } }, headers };
     const contactPath = { params: { path: { contactId: conversation.contact.id } }, headers };
@@ -558,7 +601,11 @@ describe('Inbound messages, conversations and contacts', () => {
       await service.api.DELETE('/v1/contacts/{contactId}', contactPath),
       await service.api.GET('/v1/contacts/{contactId}/conversations', contactPath),
     ];
-    expect(responses.map((result) => result.response.status)).toEqual([404, 404, 404, 404, 404, 404, 404]);
+    const media = await service.api.GET('/v1/media/{mediaId}', { headers, params: { path: { mediaId } } });
+    const content = await fetch(`${service.url}/v1/media/${mediaId}/content`, { headers });
+    expect([...responses.map((result) => result.response.status), media.response.status, content.status]).toEqual([
+      404, 404, 404, 404, 404, 404, 404, 404, 404,
+    ]);
     expect((await conversations(other.apiKey.key)).data!.data).toHaveLength(0);
   });
 

@@ -102,6 +102,31 @@ export class ContactsConversationsMessages1764200000000 implements MigrationInte
         CONSTRAINT message_status_events_once UNIQUE (message_id, status)
       )`);
 
+    await queryRunner.query(`
+      CREATE TABLE media (
+        id uuid PRIMARY KEY,
+        organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+        livemode boolean NOT NULL,
+        phone_number_id uuid REFERENCES phone_numbers (id) ON DELETE SET NULL,
+        source varchar(8) NOT NULL,
+        status varchar(8) NOT NULL,
+        mime_type varchar(128) NOT NULL,
+        filename varchar(255),
+        size_bytes bigint,
+        sha256 varchar(64),
+        storage_key varchar(255),
+        meta_media_id varchar(64),
+        error text,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        CONSTRAINT media_source_check CHECK (source IN ('upload', 'inbound')),
+        CONSTRAINT media_status_check CHECK (status IN ('pending', 'ready', 'failed'))
+      )`);
+    await queryRunner.query(`CREATE INDEX media_organization_idx ON media (organization_id, livemode, id DESC)`);
+    await queryRunner.query(
+      `CREATE UNIQUE INDEX media_inbound_key ON media (phone_number_id, meta_media_id) WHERE source = 'inbound'`,
+    );
+
     // Statuses that arrive before their message is known (the send response lost the race).
     await queryRunner.query(`
       CREATE TABLE parked_statuses (
@@ -117,6 +142,7 @@ export class ContactsConversationsMessages1764200000000 implements MigrationInte
 
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP TABLE parked_statuses`);
+    await queryRunner.query(`DROP TABLE media`);
     await queryRunner.query(`DROP TABLE message_status_events`);
     await queryRunner.query(`DROP TABLE messages`);
     await queryRunner.query(`DROP TABLE conversations`);

@@ -45,22 +45,55 @@ function contentOf(message: InboundMessage): Record<string, unknown> {
   return camelCaseKeys(raw) as Record<string, unknown>;
 }
 
+const MEDIA_TYPES = new Set(['image', 'audio', 'video', 'document', 'sticker']);
+
+export interface StoredInbound {
+  /** False when the message was stored before (Meta delivers at least once). */
+  stored: boolean;
+  /** Our media rows waiting for their download from Meta. */
+  mediaIds: string[];
+}
+
+/** Our media row for the Meta media of an inbound message (one per Meta id and phone). */
+async function inboundMedia(
+  manager: EntityManager,
+  phone: PhoneNumber,
+  media: Record<string, unknown>,
+): Promise<string> {
+  const [row] = (await manager.query(
+    `INSERT INTO media (id, organization_id, livemode, phone_number_id, source, status, mime_type, filename, meta_media_id)
+     VALUES ($1, $2, $3, $4, 'inbound', 'pending', $5, $6, $7)
+     ON CONFLICT (phone_number_id, meta_media_id) WHERE source = 'inbound' DO UPDATE SET updated_at = now()
+     RETURNING id`,
+    [
+      newId(),
+      phone.organizationId,
+      phone.livemode,
+      phone.id,
+      typeof media.mime_type === 'string' ? media.mime_type.slice(0, 128) : 'application/octet-stream',
+      typeof media.filename === 'string' ? media.filename.slice(0, 255) : null,
+      String(media.id),
+    ],
+  )) as { id: string }[];
+  return row.id;
+}
+
 /**
- * Stores one inbound message once (Meta may deliver it again), with its contact and conversation,
- * and opens the customer-service window. Returns false for a duplicate.
+ * Stores one inbound message once (Meta may deliver it again), with its contact, conversation and
+ * media, and opens the customer-service window.
  */
 export async function storeInboundMessage(
   manager: EntityManager,
   phone: PhoneNumber,
   value: MessagesValue,
   message: InboundMessage,
-): Promise<boolean> {
+): Promise<StoredInbound> {
   const scope = { organizationId: phone.organizationId, livemode: phone.livemode };
   const known = await manager
     .getRepository(Message)
     .exists({ where: { phoneNumberId: phone.id, waMessageId: message.id } });
   if (known) {
-    return false;
+    return { stored: false, mediaIds: [] };
   }
   const identity = identityOf(message, value.contacts);
   if (!identity.waId && !identity.bsuid) {
@@ -86,6 +119,13 @@ export async function storeInboundMessage(
   )) as { id: string }[];
 
   const content = contentOf(message);
+  const mediaIds: string[] = [];
+  const media = (message as unknown as Record<string, Record<string, unknown> | undefined>)[message.type];
+  if (MEDIA_TYPES.has(message.type) && media?.id) {
+    const mediaId = await inboundMedia(manager, phone, media);
+    (content[message.type] as Record<string, unknown>).mediaId = mediaId;
+    mediaIds.push(mediaId);
+  }
   const messageId = newId();
   const firstError = message.errors?.[0];
   const jsonOrNull = (value: unknown) => (value ? JSON.stringify(camelCaseKeys(value)) : null);
@@ -115,7 +155,7 @@ export async function storeInboundMessage(
     ],
   )) as { id: string }[];
   if (inserted.length === 0) {
-    return false;
+    return { stored: false, mediaIds: [] };
   }
   await manager.query(
     `UPDATE conversations SET
@@ -135,5 +175,5 @@ export async function storeInboundMessage(
       [contact.id, occurredAt],
     );
   }
-  return true;
+  return { stored: true, mediaIds };
 }

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { MessagesValue, PhoneNumberQualityUpdateValue, WebhookPayload } from '@libs/meta-graph';
 import { DataSource, EntityManager } from 'typeorm';
+import { MediaService } from '../../media/media.service';
 import { PhoneNumber } from '../../phone-numbers/phone-number.entity';
 import { PhoneNumbersService } from '../../phone-numbers/phone-numbers.service';
 import { MetaWebhookEvent } from '../meta-webhook-event.entity';
@@ -31,6 +32,7 @@ export class WebhookIngestionService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly phoneNumbers: PhoneNumbersService,
+    private readonly media: MediaService,
   ) {}
 
   async ingest(eventId: string): Promise<IngestionResult | null> {
@@ -80,10 +82,11 @@ export class WebhookIngestionService {
       return;
     }
     for (const message of value.messages ?? []) {
-      const stored = await this.dataSource.transaction((manager) =>
+      const { stored, mediaIds } = await this.dataSource.transaction((manager) =>
         storeInboundMessage(manager, phone, value, message),
       );
       result[stored ? 'messages' : 'duplicates'] += 1;
+      await this.media.queueDownloads(mediaIds);
     }
     for (const status of value.statuses ?? []) {
       const outcome = await this.dataSource.transaction((manager: EntityManager) =>
