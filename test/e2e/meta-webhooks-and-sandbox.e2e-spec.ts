@@ -71,6 +71,22 @@ describe('Meta webhooks and the test-mode sandbox', () => {
       expect(processed).toMatchObject({ status: 'processed', error: null, processedAt: expect.any(Date) });
     });
 
+    it('stores payloads arriving together, and one PostgreSQL refuses does not fail the others', async () => {
+      const good = JSON.stringify({ object: 'whatsapp_business_account', entry: [] });
+      // jsonb cannot hold \u0000: this payload is valid JSON that PostgreSQL refuses.
+      const poison = '{"object":"whatsapp_business_account","entry":[],"note":"\\u0000"}';
+      const [first, bad, second] = await Promise.all([
+        post(good, sign(good)),
+        post(poison, sign(poison)),
+        post(good, sign(good)),
+      ]);
+      expect([first.status, bad.status, second.status]).toEqual([200, 500, 200]);
+      for (const response of [first, second]) {
+        const { data } = (await response.json()) as { data: { eventId: string } };
+        expect(await events().findOneBy({ id: data.eventId })).not.toBeNull();
+      }
+    });
+
     it('checks the signature over the exact bytes: the same JSON re-serialized fails', async () => {
       const spaced = payload.replace(/,/g, ', ');
       expect((await post(spaced, sign(payload))).status).toBe(401);

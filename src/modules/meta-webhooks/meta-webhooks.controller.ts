@@ -77,7 +77,7 @@ export class MetaWebhooksController {
     if (!body || typeof body !== 'object' || Array.isArray(body)) {
       throw AppException.validation('Invalid request: a Meta webhook body is a JSON object');
     }
-    const event = await this.webhooks.accept(body);
+    const event = await this.webhooks.accept(body, raw.toString('utf8'));
     this.metrics.metaWebhooksReceived.inc();
     return { eventId: event.id };
   }

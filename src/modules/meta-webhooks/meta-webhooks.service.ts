@@ -11,9 +11,24 @@ import { MetaWebhookEventJobs } from '../../queue/job-payloads';
 import { QueueName } from '../../queue/queue-names';
 import { MetaWebhookEvent, MetaWebhookEventStatus } from './meta-webhook-event.entity';
 
+/** The most payloads written by one INSERT. */
+const MAX_BATCH = 500;
+
+interface PendingEvent {
+  id: string;
+  object: string;
+  /** The body exactly as Meta sent it: stored without a parse-and-serialize round trip. */
+  rawJson: string;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 @Injectable()
 export class MetaWebhooksService {
   private readonly logger = new Logger(MetaWebhooksService.name);
+
+  private readonly pending: PendingEvent[] = [];
+  private flushScheduled = false;
 
   constructor(
     @InjectRepository(MetaWebhookEvent) private readonly events: Repository<MetaWebhookEvent>,
@@ -23,22 +38,84 @@ export class MetaWebhooksService {
   /**
    * Stores the payload before Meta gets its 200, then queues its ingestion. If queueing fails the
    * row stays `received`, so nothing acknowledged is lost: `requeueStalled` queues it again.
+   *
+   * Payloads arriving together are written together (group commit): one multi-row INSERT and one
+   * pipelined queue call per event-loop turn, so a burst costs a few round trips, not two per POST.
    */
-  async accept(payload: Record<string, unknown>): Promise<MetaWebhookEvent> {
-    const event = this.events.create({
+  accept(payload: Record<string, unknown>, rawJson = JSON.stringify(payload)): Promise<{ id: string }> {
+    const event: PendingEvent = {
       id: newId(),
       object: typeof payload.object === 'string' ? payload.object.slice(0, 64) : 'unknown',
-      payload,
-      status: 'received',
-      error: null,
-      processedAt: null,
+      rawJson,
+      resolve: () => undefined,
+      reject: () => undefined,
+    };
+    return new Promise((resolve, reject) => {
+      event.resolve = () => resolve({ id: event.id });
+      event.reject = reject;
+      this.pending.push(event);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => void this.flush());
+      }
     });
-    await this.events.insert(event);
-    const job: MetaWebhookEventJobs['ingest'] = { eventId: event.id };
-    await this.queue.add('ingest', job, { jobId: event.id }).catch((error: unknown) => {
-      this.logger.error(`Meta webhook ${event.id} stored but not queued: ${String(error)}`);
-    });
-    return event;
+  }
+
+  private async flush(): Promise<void> {
+    this.flushScheduled = false;
+    const batch = this.pending.splice(0, MAX_BATCH);
+    if (this.pending.length > 0) {
+      this.flushScheduled = true;
+      setImmediate(() => void this.flush());
+    }
+    const stored = await this.store(batch);
+    if (stored.length === 0) {
+      return;
+    }
+    await this.queue
+      .addBulk(
+        stored.map((event) => ({
+          name: 'ingest',
+          data: { eventId: event.id } satisfies MetaWebhookEventJobs['ingest'],
+          opts: { jobId: event.id },
+        })),
+      )
+      .catch((error: unknown) => {
+        this.logger.error(`${stored.length} Meta webhook(s) stored but not queued: ${String(error)}`);
+      });
+    stored.forEach((event) => event.resolve());
+  }
+
+  /**
+   * One INSERT for the batch; if PostgreSQL refuses it (say one payload holds `\u0000`, which jsonb
+   * rejects), each payload is tried alone so only the bad one fails. Returns those stored.
+   */
+  private async store(batch: PendingEvent[]): Promise<PendingEvent[]> {
+    const insert = (events: PendingEvent[]) =>
+      this.events.query(
+        `INSERT INTO meta_webhook_events (id, object, payload, status)
+         SELECT id, object, payload::jsonb, 'received' FROM unnest($1::uuid[], $2::text[], $3::text[]) AS t (id, object, payload)`,
+        [events.map((event) => event.id), events.map((event) => event.object), events.map((event) => event.rawJson)],
+      );
+    try {
+      await insert(batch);
+      return batch;
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0].reject(error);
+        return [];
+      }
+    }
+    const stored: PendingEvent[] = [];
+    await Promise.all(
+      batch.map((event) =>
+        insert([event]).then(
+          () => stored.push(event),
+          (error: unknown) => event.reject(error),
+        ),
+      ),
+    );
+    return stored;
   }
 
   findById(id: string): Promise<MetaWebhookEvent | null> {
