@@ -2,6 +2,7 @@ import { createHash, createHmac, randomInt } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { newId } from '../../src/common/ids';
 import { SandboxHost } from '../../src/modules/meta/sandbox-host';
+import { applyParkedStatuses } from '../../src/modules/meta-webhooks/ingestion/message-statuses';
 import { MetaWebhookEvent } from '../../src/modules/meta-webhooks/meta-webhook-event.entity';
 import { PersonalAccessTokensService } from '../../src/auth/personal-access-tokens/personal-access-tokens.service';
 import { MetaWebhooksService } from '../../src/modules/meta-webhooks/meta-webhooks.service';
@@ -406,6 +407,45 @@ describe('Inbound messages, conversations and contacts', () => {
       void key;
     });
 
+    it('applies parked statuses, in order, once the message learns its wamid', async () => {
+      const { tenant, phoneNumberId, metaPhoneNumberId } = await sandboxTenant();
+      const dataSource = service.context.get(DataSource);
+      const messageId = newId();
+      await dataSource.query(
+        `INSERT INTO messages (id, organization_id, livemode, phone_number_id, direction, type, content, status, occurred_at)
+         VALUES ($1, $2, false, $3, 'outbound', 'text', '{"text":{"body":"hi"}}', 'sending', now())`,
+        [messageId, tenant.orgId, phoneNumberId],
+      );
+      const wamid = `wamid.LATE${messageId}`;
+      const now = Math.floor(Date.now() / 1000);
+      // The statuses beat the send response: no wamid stored yet, no callback data to match on.
+      for (const [name, at] of [
+        ['delivered', now + 1],
+        ['sent', now],
+      ] as const) {
+        await processedEvent(
+          await postWebhook(
+            messagesValue(metaPhoneNumberId, { statuses: [{ id: wamid, status: name, timestamp: String(at) }] }),
+          ),
+        );
+      }
+      await dataSource.transaction(async (manager) => {
+        await manager.query(`UPDATE messages SET wa_message_id = $2, status = 'sent' WHERE id = $1`, [
+          messageId,
+          wamid,
+        ]);
+        expect(await applyParkedStatuses(manager, phoneNumberId, messageId, wamid)).toBe(2);
+      });
+      const [row] = await dataSource.query(`SELECT status FROM messages WHERE id = $1`, [messageId]);
+      expect(row.status).toBe('delivered');
+      const history = await dataSource.query(
+        `SELECT status FROM message_status_events WHERE message_id = $1 ORDER BY occurred_at`,
+        [messageId],
+      );
+      expect(history).toEqual([{ status: 'sent' }, { status: 'delivered' }]);
+      expect(await dataSource.query(`SELECT 1 FROM parked_statuses WHERE wa_message_id = $1`, [wamid])).toEqual([]);
+    });
+
     it('parks a status for a message it cannot match yet', async () => {
       const { metaPhoneNumberId, phoneNumberId } = await sandboxTenant();
       const eventId = await postWebhook(
@@ -456,6 +496,49 @@ describe('Inbound messages, conversations and contacts', () => {
       });
       expect(new Date(page2.data!.data[0].windowExpiresAt!).getTime()).toBeGreaterThan(Date.now() + 23 * 3600_000);
       expect((await conversations(key, { phoneNumberId, unread: true })).data!.data).toHaveLength(3);
+    });
+
+    it('pages without duplicates or gaps while new conversations and contacts arrive', async () => {
+      const { key, phoneNumberId } = await sandboxTenant();
+      const existing: string[] = [];
+      for (let index = 0; index < 6; index += 1) {
+        existing.push(
+          (
+            await ingested(
+              key,
+              await inbound(key, {
+                phoneNumberId,
+                from: customerPhone(),
+                type: 'text',
+                text: { body: `old ${index}` },
+              }),
+            )
+          ).conversation.id,
+        );
+      }
+      const seenConversations: string[] = [];
+      const seenContacts: string[] = [];
+      let conversationCursor: string | undefined;
+      let contactCursor: string | undefined;
+      do {
+        const [conversationPage, contactPage] = await Promise.all([
+          conversations(key, { limit: 2, ...(conversationCursor && { cursor: conversationCursor }) }),
+          service.api.GET('/v1/contacts', {
+            headers: bearer(key),
+            params: { query: { limit: 2, ...(contactCursor && { cursor: contactCursor }) } },
+          }),
+          // New activity lands between page reads.
+          inbound(key, { phoneNumberId, from: customerPhone(), type: 'text', text: { body: 'new' } }),
+          service.api.POST('/v1/contacts', { headers: bearer(key), body: { phone: customerPhone(), name: 'New' } }),
+        ]);
+        seenConversations.push(...conversationPage.data!.data.map((conversation) => conversation.id));
+        seenContacts.push(...contactPage.data!.data.map((contact) => contact.id));
+        conversationCursor = conversationPage.data!.meta.pagination.nextCursor ?? undefined;
+        contactCursor = contactPage.data!.meta.pagination.nextCursor ?? undefined;
+      } while (conversationCursor || contactCursor);
+      expect(new Set(seenConversations).size).toBe(seenConversations.length);
+      expect(new Set(seenContacts).size).toBe(seenContacts.length);
+      expect(seenConversations).toEqual(expect.arrayContaining(existing));
     });
 
     it('marks a conversation read here and at WhatsApp', async () => {

@@ -102,10 +102,11 @@ export async function applyParkedStatuses(
   messageId: string,
   waMessageId: string,
 ): Promise<number> {
-  const parked = (await manager.query(
+  // TypeORM answers a DELETE … RETURNING with [rows, affected].
+  const [parked] = (await manager.query(
     `DELETE FROM parked_statuses WHERE phone_number_id = $1 AND wa_message_id = $2 RETURNING payload`,
     [phoneNumberId, waMessageId],
-  )) as { payload: MetaStatus }[];
+  )) as [{ payload: MetaStatus }[], number];
   const [message] = (await manager.query(`SELECT id, status, wa_message_id FROM messages WHERE id = $1 FOR UPDATE`, [
     messageId,
   ])) as {
