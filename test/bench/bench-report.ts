@@ -1,7 +1,9 @@
 import { cpus, totalmem } from 'node:os';
 
 export function percentile(sortedMs: number[], p: number): number {
-  if (sortedMs.length === 0) {return NaN;}
+  if (sortedMs.length === 0) {
+    return NaN;
+  }
   return sortedMs[Math.min(sortedMs.length - 1, Math.ceil((p / 100) * sortedMs.length) - 1)];
 }
 

@@ -122,7 +122,9 @@ describe.each([
           });
           await response.body.dump();
           latencies.push(performance.now() - sent);
-          if (response.statusCode !== 200) {failures += 1;}
+          if (response.statusCode !== 200) {
+            failures += 1;
+          }
         }
       }),
     );
