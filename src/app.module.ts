@@ -17,7 +17,9 @@ import { DatabaseModule } from './database/database.module';
 import { MetricsModule } from './common/metrics/metrics.module';
 import { ContactsModule } from './modules/contacts/contacts.module';
 import { ConversationsModule } from './modules/conversations/conversations.module';
+import { EventsModule } from './modules/events/events.module';
 import { HealthModule } from './modules/health/health.module';
+import { OutgoingWebhooksModule } from './modules/outgoing-webhooks/outgoing-webhooks.module';
 import { MediaModule } from './modules/media/media.module';
 import { MetaModule } from './modules/meta/meta.module';
 import { MetaWebhooksModule } from './modules/meta-webhooks/meta-webhooks.module';
@@ -62,6 +64,8 @@ export class AppModule {
         ConversationsModule,
         ContactsModule,
         MediaModule,
+        EventsModule,
+        OutgoingWebhooksModule,
         MetaWebhooksModule,
         HealthModule,
         ...(runsWorkers ? [WorkerModule] : []),

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { HousekeepingModule } from './modules/housekeeping/housekeeping.module';
 import { MediaWorkerModule } from './modules/media/media-worker.module';
+import { OutgoingWebhooksWorkerModule } from './modules/outgoing-webhooks/outgoing-webhooks-worker.module';
 import { MetaWebhooksWorkerModule } from './modules/meta-webhooks/meta-webhooks-worker.module';
 import { PhoneNumbersWorkerModule } from './modules/phone-numbers/phone-numbers-worker.module';
 import { WorkerDrain } from './queue/worker-drain';
@@ -11,7 +12,14 @@ import { WorkerDrain } from './queue/worker-drain';
  * (APP_ROLE=all|worker), so an `api` process never consumes jobs.
  */
 @Module({
-  imports: [DiscoveryModule, HousekeepingModule, PhoneNumbersWorkerModule, MetaWebhooksWorkerModule, MediaWorkerModule],
+  imports: [
+    DiscoveryModule,
+    HousekeepingModule,
+    PhoneNumbersWorkerModule,
+    MetaWebhooksWorkerModule,
+    MediaWorkerModule,
+    OutgoingWebhooksWorkerModule,
+  ],
   providers: [WorkerDrain],
 })
 export class WorkerModule {}

@@ -53,6 +53,13 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_080) PHONE_RESYNC_INTERVAL_MINUTES?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3650) META_WEBHOOK_RETENTION_DAYS?: number;
   @IsOptional() @IsString() MEDIA_DIR?: string;
+  @IsOptional() @Transform(toBool) @IsBoolean() OUTGOING_WEBHOOKS_ALLOW_PRIVATE_URLS?: boolean;
+  @IsOptional() @Transform(toBool) @IsBoolean() OUTGOING_WEBHOOKS_ALLOW_HTTP?: boolean;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(60_000) OUTGOING_WEBHOOK_TIMEOUT_MS?: number;
+  @IsOptional()
+  @Matches(/^\d+(,\d+){0,19}$/, { message: 'must be up to 20 comma-separated delays in milliseconds' })
+  OUTGOING_WEBHOOK_RETRY_SCHEDULE?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) OUTGOING_WEBHOOK_DISABLE_AFTER_MS?: number;
 }
 
 export interface AppConfig {
@@ -91,7 +98,19 @@ export interface AppConfig {
   metaWebhookRetentionDays: number;
   /** Where media files are kept (default DATA_DIR/media). */
   mediaDir: string;
+  outgoingWebhooks: {
+    allowPrivateUrls: boolean;
+    allowHttp: boolean;
+    timeoutMs: number;
+    /** Delay before each attempt, the first included (Svix's schedule by default). */
+    retryScheduleMs: number[];
+    /** An endpoint failing without a success for this long is disabled. */
+    disableAfterMs: number;
+  };
 }
+
+const HOUR = 3600_000;
+const DEFAULT_RETRY_SCHEDULE_MS = [0, 5_000, 5 * 60_000, 30 * 60_000, 2 * HOUR, 5 * HOUR, 10 * HOUR, 10 * HOUR];
 
 /** Only for development and tests: production sets META_APP_SECRET (enforced below). */
 const DEVELOPMENT_APP_SECRET = 'openwaba-development-app-secret';
@@ -155,6 +174,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     phoneResyncIntervalMinutes: vars.PHONE_RESYNC_INTERVAL_MINUTES ?? 60,
     metaWebhookRetentionDays: vars.META_WEBHOOK_RETENTION_DAYS ?? 30,
     mediaDir: resolve(vars.MEDIA_DIR ?? join(vars.DATA_DIR ?? './.data', 'media')),
+    outgoingWebhooks: {
+      allowPrivateUrls: vars.OUTGOING_WEBHOOKS_ALLOW_PRIVATE_URLS ?? false,
+      allowHttp: vars.OUTGOING_WEBHOOKS_ALLOW_HTTP ?? false,
+      timeoutMs: vars.OUTGOING_WEBHOOK_TIMEOUT_MS ?? 15_000,
+      retryScheduleMs: vars.OUTGOING_WEBHOOK_RETRY_SCHEDULE?.split(',').map(Number) ?? DEFAULT_RETRY_SCHEDULE_MS,
+      disableAfterMs: vars.OUTGOING_WEBHOOK_DISABLE_AFTER_MS ?? 5 * 24 * HOUR,
+    },
   };
 }
 

@@ -9,7 +9,11 @@ import { PhoneNumber } from '../modules/phone-numbers/phone-number.entity';
 import { Waba } from '../modules/wabas/waba.entity';
 import { Contact } from '../modules/contacts/contact.entity';
 import { Conversation } from '../modules/conversations/conversation.entity';
+import { DomainEvent } from '../modules/events/event.entity';
 import { Media } from '../modules/media/media.entity';
+import { WebhookDelivery } from '../modules/outgoing-webhooks/webhook-delivery.entity';
+import { WebhookEndpoint } from '../modules/outgoing-webhooks/webhook-endpoint.entity';
+import { EventsAndOutgoingWebhooks1764300000000 } from './migrations/1764300000000-EventsAndOutgoingWebhooks';
 import { MessageStatusEvent } from '../modules/messages/message-status-event.entity';
 import { Message } from '../modules/messages/message.entity';
 import { ContactsConversationsMessages1764200000000 } from './migrations/1764200000000-ContactsConversationsMessages';
@@ -32,6 +36,9 @@ export const ENTITIES = [
   Message,
   MessageStatusEvent,
   Media,
+  DomainEvent,
+  WebhookEndpoint,
+  WebhookDelivery,
 ];
 
 /** In the order they apply. */
@@ -39,4 +46,5 @@ export const MIGRATIONS = [
   Foundation1764000000000,
   WabasAndPhoneNumbers1764100000000,
   ContactsConversationsMessages1764200000000,
+  EventsAndOutgoingWebhooks1764300000000,
 ];

@@ -27,3 +27,13 @@ export type MetaWebhookEventJobName = keyof MetaWebhookEventJobs;
 export interface MediaJobs {
   'download-inbound-media': { mediaId: string };
 }
+
+export interface WebhookDeliveryJobs {
+  /** Fans undispatched events out to their endpoints. */
+  dispatch: Record<string, never>;
+  deliver: { deliveryId: string };
+  /** Catches what a crash left behind: undispatched events, due deliveries without a job. */
+  sweep: Record<string, never>;
+}
+
+export type WebhookDeliveryJobName = keyof WebhookDeliveryJobs;

@@ -4,6 +4,7 @@ export const QueueName = {
   PhoneNumbers: 'phone-numbers',
   MetaWebhookEvents: 'meta-webhook-events',
   Media: 'media',
+  WebhookDeliveries: 'webhook-deliveries',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 

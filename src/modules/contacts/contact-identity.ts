@@ -21,7 +21,11 @@ interface Scope {
  * phone-known one is merged into the BSUID one (its conversations and messages move), because the
  * BSUID is the identity Meta keeps when a phone is hidden.
  */
-export async function resolveContact(manager: EntityManager, scope: Scope, seen: SeenIdentity): Promise<Contact> {
+export async function resolveContact(
+  manager: EntityManager,
+  scope: Scope,
+  seen: SeenIdentity,
+): Promise<{ contact: Contact; created: boolean }> {
   const keys = [seen.waId && `wa:${seen.waId}`, seen.bsuid && `bsuid:${seen.bsuid}`].filter(Boolean).sort();
   for (const key of keys) {
     // Serializes concurrent first messages from the same person, so they create one contact.
@@ -50,7 +54,7 @@ export async function resolveContact(manager: EntityManager, scope: Scope, seen:
       lastInboundAt: null,
     });
     await repository.insert(contact);
-    return contact;
+    return { contact, created: true };
   }
   const changes: Partial<Contact> = {};
   if (seen.waId && !contact.waId) {
@@ -69,7 +73,7 @@ export async function resolveContact(manager: EntityManager, scope: Scope, seen:
     await repository.update({ id: contact.id }, changes);
     Object.assign(contact, changes);
   }
-  return contact;
+  return { contact, created: false };
 }
 
 /** Moves everything of `from` to `into`, then deletes `from`. Conversations on the same phone become one. */

@@ -6,12 +6,18 @@ import { AppException } from '../../common/errors/app.exception';
 import { decodeTimedCursor, toTimedPage } from '../../common/pagination/cursor';
 import { Page } from '../../common/pagination/page';
 import { resolveContact } from './contact-identity';
+import { EventsService } from '../events/events.service';
+import { recordEvent } from '../events/record-event';
 import { Contact } from './contact.entity';
+import { ContactDto } from './dto/contact.dto';
 import { ContactListQueryDto, ContactUpdateDto, ContactUpsertDto } from './dto/contact-write.dto';
 
 @Injectable()
 export class ContactsService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly events: EventsService,
+  ) {}
 
   /** Most recently updated first; `search` matches phone digits, names and username. */
   async list(principal: ApiKeyPrincipal, query: ContactListQueryDto): Promise<Page<Contact>> {
@@ -57,19 +63,36 @@ export class ContactsService {
 
   /** Finds the contact by phone or BSUID (merging them when both name different contacts), then applies the fields. */
   async upsert(principal: ApiKeyPrincipal, dto: ContactUpsertDto): Promise<{ contact: Contact; created: boolean }> {
-    return this.dataSource.transaction(async (manager) => {
-      const scope = { organizationId: principal.organizationId, livemode: principal.livemode };
-      const before = await manager.getRepository(Contact).count({ where: scope });
-      const contact = await resolveContact(manager, scope, { waId: dto.phone?.slice(1), bsuid: dto.bsuid });
-      const created = (await manager.getRepository(Contact).count({ where: scope })) > before;
-      await this.apply(manager.getRepository(Contact), contact, dto);
-      return { contact, created };
-    });
+    return this.dataSource
+      .transaction(async (manager) => {
+        const scope = { organizationId: principal.organizationId, livemode: principal.livemode };
+        const { contact, created } = await resolveContact(manager, scope, {
+          waId: dto.phone?.slice(1),
+          bsuid: dto.bsuid,
+        });
+        await this.apply(manager.getRepository(Contact), contact, dto);
+        await recordEvent(manager, {
+          ...scope,
+          type: created ? 'contact.created' : 'contact.updated',
+          data: ContactDto.from(contact),
+        });
+        return { contact, created };
+      })
+      .finally(() => this.events.nudge());
   }
 
   async update(principal: ApiKeyPrincipal, id: string, dto: ContactUpdateDto): Promise<Contact> {
     const contact = await this.get(principal, id);
-    await this.apply(this.dataSource.getRepository(Contact), contact, dto);
+    await this.dataSource.transaction(async (manager) => {
+      await this.apply(manager.getRepository(Contact), contact, dto);
+      await recordEvent(manager, {
+        organizationId: contact.organizationId,
+        livemode: contact.livemode,
+        type: 'contact.updated',
+        data: ContactDto.from(contact),
+      });
+    });
+    this.events.nudge();
     return contact;
   }
 

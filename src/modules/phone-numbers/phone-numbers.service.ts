@@ -1,9 +1,9 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { forwardRef, Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { PhoneNumberInfo } from '@libs/meta-graph';
 import type { Queue } from 'bullmq';
-import { EntityManager, In, IsNull, Repository } from 'typeorm';
+import { DataSource, EntityManager, In, IsNull, Repository } from 'typeorm';
 import type { ApiKeyPrincipal } from '../../auth/principal';
 import { AppException } from '../../common/errors/app.exception';
 import { newId } from '../../common/ids';
@@ -13,6 +13,8 @@ import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { PhoneNumberJobs } from '../../queue/job-payloads';
 import { QueueName } from '../../queue/queue-names';
+import { EventsService } from '../events/events.service';
+import { recordEvent } from '../events/record-event';
 import { metaFailure } from '../meta/meta-errors';
 import { Waba } from '../wabas/waba.entity';
 import { WabasService } from '../wabas/wabas.service';
@@ -59,6 +61,8 @@ export class PhoneNumbersService {
     @Inject(forwardRef(() => WabasService)) private readonly wabas: WabasService,
     @InjectQueue(QueueName.PhoneNumbers) private readonly queue: Queue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly events: EventsService,
   ) {}
 
   /** Stores the phone numbers Meta listed for a WABA being connected, in its transaction. */
@@ -182,6 +186,7 @@ export class PhoneNumbersService {
       return phone;
     }
     const { graph, token } = await this.wabas.access(waba);
+    const before = assessPhoneHealth(phone, true);
     try {
       const info = await graph.getPhoneNumber(token, phone.metaPhoneNumberId);
       Object.assign(phone, snapshotOf(info), { lastSyncedAt: new Date(), lastSyncError: null });
@@ -189,7 +194,25 @@ export class PhoneNumbersService {
       phone.lastSyncError = metaFailure(error).message;
       this.logger.warn(`Resync of phone ${phone.id} failed: ${phone.lastSyncError}`);
     }
-    await this.phones.save(phone);
+    const after = assessPhoneHealth(phone, true);
+    await this.dataSource.transaction(async (manager) => {
+      await manager.save(phone);
+      if (JSON.stringify(before.capabilities) !== JSON.stringify(after.capabilities)) {
+        await recordEvent(manager, {
+          organizationId: phone.organizationId,
+          livemode: phone.livemode,
+          type: 'phone.health_changed',
+          phoneNumberId: phone.id,
+          data: {
+            phoneNumberId: phone.id,
+            previous: before.capabilities,
+            current: after.capabilities,
+            reasons: after.reasons,
+          },
+        });
+      }
+    });
+    this.events.nudge();
     return phone;
   }
 

@@ -8,6 +8,8 @@ import { ErrorCode } from '../../common/errors/error-code';
 import { newId } from '../../common/ids';
 import { decodeCursor, toPage } from '../../common/pagination/cursor';
 import { Page } from '../../common/pagination/page';
+import { EventsService } from '../events/events.service';
+import { recordEvent } from '../events/record-event';
 import { metaFailure } from '../meta/meta-errors';
 import { MetaGateway } from '../meta/meta-gateway';
 import { PhoneNumbersService } from '../phone-numbers/phone-numbers.service';
@@ -22,6 +24,16 @@ export interface WabaAccess {
   token: string;
 }
 
+function wabaEventData(waba: Waba) {
+  return {
+    id: waba.id,
+    metaWabaId: waba.metaWabaId,
+    name: waba.name,
+    connectedAt: waba.connectedAt.toISOString(),
+    disconnectedAt: waba.disconnectedAt?.toISOString() ?? null,
+  };
+}
+
 @Injectable()
 export class WabasService {
   private readonly logger = new Logger(WabasService.name);
@@ -32,6 +44,7 @@ export class WabasService {
     private readonly gateway: MetaGateway,
     @Inject(forwardRef(() => TestModeService)) private readonly testMode: TestModeService,
     @Inject(forwardRef(() => PhoneNumbersService)) private readonly phoneNumbers: PhoneNumbersService,
+    private readonly events: EventsService,
   ) {}
 
   /**
@@ -83,8 +96,10 @@ export class WabasService {
       });
       await manager.insert(Waba, row);
       await this.phoneNumbers.importFromMeta(manager, row, phoneInfos);
+      await recordEvent(manager, { ...principal, type: 'waba.connected', data: wabaEventData(row) });
       return row;
     });
+    this.events.nudge();
     return waba;
   }
 
@@ -129,7 +144,9 @@ export class WabasService {
     await this.dataSource.transaction(async (manager) => {
       await manager.update(Waba, { id: waba.id }, { disconnectedAt: waba.disconnectedAt });
       await this.phoneNumbers.markDisconnected(manager, waba.id, waba.disconnectedAt!);
+      await recordEvent(manager, { ...principal, type: 'waba.disconnected', data: wabaEventData(waba) });
     });
+    this.events.nudge();
     // Best effort: Meta keeps sending webhooks otherwise, which ingestion would drop as unroutable.
     const access = await this.access(waba);
     await access.graph.unsubscribeApp(access.token, waba.metaWabaId).catch((error: unknown) => {

@@ -2,6 +2,12 @@ import { EntityManager } from 'typeorm';
 import type { InboundMessage, MessagesValue, WebhookContact } from '@libs/meta-graph';
 import { newId } from '../../../common/ids';
 import { resolveContact } from '../../contacts/contact-identity';
+import { contactIdentifier, contactReplyTo } from '../../contacts/contact.entity';
+import { ContactDto } from '../../contacts/dto/contact.dto';
+import { Conversation } from '../../conversations/conversation.entity';
+import { ConversationDto } from '../../conversations/dto/conversation.dto';
+import { recordEvent } from '../../events/record-event';
+import { MessageDto } from '../../messages/dto/message.dto';
 import { camelCaseKeys, previewOf } from '../../messages/message-content';
 import { Message } from '../../messages/message.entity';
 import type { PhoneNumber } from '../../phone-numbers/phone-number.entity';
@@ -99,7 +105,10 @@ export async function storeInboundMessage(
   if (!identity.waId && !identity.bsuid) {
     throw new Error(`Inbound message ${message.id} names no sender (no from, no user id)`);
   }
-  const contact = await resolveContact(manager, scope, identity);
+  const { contact, created: contactCreated } = await resolveContact(manager, scope, identity);
+  if (contactCreated) {
+    await recordEvent(manager, { ...scope, type: 'contact.created', data: ContactDto.from(contact) });
+  }
   if (message.type === 'system' && message.system?.type === 'user_changed_number' && message.system.wa_id) {
     await manager.query(
       `UPDATE contacts SET wa_id = $2 WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM contacts WHERE organization_id = $3 AND livemode = $4 AND wa_id = $2)`,
@@ -114,9 +123,9 @@ export async function storeInboundMessage(
     `INSERT INTO conversations (id, organization_id, livemode, phone_number_id, contact_id, last_message_at)
      VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (phone_number_id, contact_id) DO UPDATE SET updated_at = now()
-     RETURNING id`,
+     RETURNING id, (xmax = 0) AS created`,
     [conversationId, scope.organizationId, scope.livemode, phone.id, contact.id, occurredAt],
-  )) as { id: string }[];
+  )) as { id: string; created: boolean }[];
 
   const content = contentOf(message);
   const mediaIds: string[] = [];
@@ -175,5 +184,26 @@ export async function storeInboundMessage(
       [contact.id, occurredAt],
     );
   }
+  const stored = await manager.getRepository(Message).findOneByOrFail({ id: messageId });
+  if (conversation.created) {
+    const created = await manager.getRepository(Conversation).findOneByOrFail({ id: conversation.id });
+    await recordEvent(manager, {
+      ...scope,
+      type: 'conversation.created',
+      phoneNumberId: phone.id,
+      data: ConversationDto.from(created, contact),
+    });
+  }
+  await recordEvent(manager, {
+    ...scope,
+    type: 'message.received',
+    phoneNumberId: phone.id,
+    messageId,
+    data: {
+      ...MessageDto.from(stored),
+      contactIdentifier: contactIdentifier(contact),
+      contactReplyTo: contactReplyTo(contact),
+    },
+  });
   return { stored: true, mediaIds };
 }

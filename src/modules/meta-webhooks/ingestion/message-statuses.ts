@@ -1,6 +1,10 @@
 import { EntityManager } from 'typeorm';
 import type { MessageStatus as MetaStatus } from '@libs/meta-graph';
 import { newId } from '../../../common/ids';
+import { Contact, contactIdentifier, contactReplyTo } from '../../contacts/contact.entity';
+import { recordEvent } from '../../events/record-event';
+import { MessageDto } from '../../messages/dto/message.dto';
+import { Message } from '../../messages/message.entity';
 import type { MessageError } from '../../messages/message.entity';
 import type { PhoneNumber } from '../../phone-numbers/phone-number.entity';
 
@@ -93,6 +97,43 @@ async function recordStatus(
     params,
   );
   message.status = moves ? status.status : message.status;
+  if (moves && status.status in MESSAGE_EVENT) {
+    await recordStatusEvent(manager, message.id, MESSAGE_EVENT[status.status as keyof typeof MESSAGE_EVENT], status);
+  }
+}
+
+const MESSAGE_EVENT = {
+  sent: 'message.sent',
+  delivered: 'message.delivered',
+  read: 'message.read',
+  failed: 'message.failed',
+} as const;
+
+/** `message.sent|delivered|read|failed`, with what a receiver needs to act without another call. */
+async function recordStatusEvent(
+  manager: EntityManager,
+  messageId: string,
+  type: (typeof MESSAGE_EVENT)[keyof typeof MESSAGE_EVENT],
+  status: MetaStatus,
+) {
+  const message = await manager.getRepository(Message).findOneByOrFail({ id: messageId });
+  const contact = message.contactId ? await manager.getRepository(Contact).findOneBy({ id: message.contactId }) : null;
+  await recordEvent(manager, {
+    organizationId: message.organizationId,
+    livemode: message.livemode,
+    type,
+    phoneNumberId: message.phoneNumberId,
+    messageId: message.id,
+    data: {
+      ...MessageDto.from(message),
+      metadata: message.metadata,
+      pricing: status.pricing ?? null,
+      contactIdentifier: contact
+        ? contactIdentifier(contact)
+        : (status.recipient_user_id ?? status.recipient_id ?? null),
+      contactReplyTo: contact ? contactReplyTo(contact) : null,
+    },
+  });
 }
 
 /** Applies, in order, the statuses that arrived before the message's wamid was stored. */

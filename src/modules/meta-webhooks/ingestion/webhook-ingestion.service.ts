@@ -1,7 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { MessagesValue, PhoneNumberQualityUpdateValue, WebhookPayload } from '@libs/meta-graph';
+import type {
+  MessagesValue,
+  PhoneNumberQualityUpdateValue,
+  TemplateStatusUpdateValue,
+  WebhookPayload,
+} from '@libs/meta-graph';
 import { DataSource, EntityManager } from 'typeorm';
+import { EventsService } from '../../events/events.service';
+import { recordEvent } from '../../events/record-event';
 import { MediaService } from '../../media/media.service';
 import { PhoneNumber } from '../../phone-numbers/phone-number.entity';
 import { PhoneNumbersService } from '../../phone-numbers/phone-numbers.service';
@@ -33,6 +40,7 @@ export class WebhookIngestionService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly phoneNumbers: PhoneNumbersService,
     private readonly media: MediaService,
+    private readonly events: EventsService,
   ) {}
 
   async ingest(eventId: string): Promise<IngestionResult | null> {
@@ -54,6 +62,8 @@ export class WebhookIngestionService {
         for (const change of entry.changes ?? []) {
           if (change.field === 'messages') {
             await this.ingestMessages(change.value as MessagesValue, result);
+          } else if (change.field === 'message_template_status_update') {
+            await this.ingestTemplateStatus(entry.id, change.value as TemplateStatusUpdateValue, result);
           } else if (change.field === 'phone_number_quality_update') {
             await this.ingestQualityUpdate(entry.id, change.value as PhoneNumberQualityUpdateValue, result);
           } else {
@@ -65,6 +75,7 @@ export class WebhookIngestionService {
       await this.finish(event.id, 'failed', String(error));
       throw error;
     }
+    this.events.nudge();
     const status = result.unknownPhones.length > 0 ? 'unroutable' : 'processed';
     await this.finish(
       event.id,
@@ -130,6 +141,37 @@ export class WebhookIngestionService {
       await this.phoneNumbers.requestResync(phone.id);
     }
     result.otherFields.push('phone_number_quality_update');
+  }
+
+  /** Stored as a `template.status_updated` event for each organization the WABA is connected to. */
+  private async ingestTemplateStatus(
+    metaWabaId: string,
+    value: TemplateStatusUpdateValue,
+    result: IngestionResult,
+  ): Promise<void> {
+    const wabas: { id: string; organization_id: string; livemode: boolean }[] = await this.dataSource.query(
+      `SELECT id, organization_id, livemode FROM wabas WHERE meta_waba_id = $1 AND disconnected_at IS NULL`,
+      [metaWabaId],
+    );
+    await this.dataSource.transaction(async (manager) => {
+      for (const waba of wabas) {
+        await recordEvent(manager, {
+          organizationId: waba.organization_id,
+          livemode: waba.livemode,
+          type: 'template.status_updated',
+          data: {
+            wabaId: waba.id,
+            metaTemplateId: String(value.message_template_id),
+            name: value.message_template_name,
+            language: value.message_template_language,
+            category: value.message_template_category ?? null,
+            status: value.event,
+            reason: value.reason ?? null,
+          },
+        });
+      }
+    });
+    result.otherFields.push('message_template_status_update');
   }
 
   /** The connected phone with that Meta id; a disconnected one only when no connected one exists. */

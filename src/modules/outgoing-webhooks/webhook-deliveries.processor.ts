@@ -1,0 +1,63 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { DelayedError, Job } from 'bullmq';
+import { WebhookDeliveryJobName, WebhookDeliveryJobs } from '../../queue/job-payloads';
+import { QueueName } from '../../queue/queue-names';
+import { WebhookDeliveryService } from './webhook-delivery.service';
+
+/** A delivery job waits this long when its endpoint already has its share of attempts in flight. */
+const BUSY_ENDPOINT_DELAY_MS = 200;
+/** Attempts in flight to one endpoint, per worker: a hanging endpoint holds at most these slots. */
+const MAX_IN_FLIGHT_PER_ENDPOINT = 8;
+/** A due delivery this late has lost its job. */
+const LOST_AFTER_MS = 60_000;
+
+@Processor(QueueName.WebhookDeliveries, { concurrency: 64 })
+export class WebhookDeliveriesProcessor extends WorkerHost {
+  private readonly inFlight = new Map<string, number>();
+
+  constructor(private readonly deliveries: WebhookDeliveryService) {
+    super();
+  }
+
+  async process(
+    job: Job<WebhookDeliveryJobs[WebhookDeliveryJobName], unknown, WebhookDeliveryJobName>,
+    token?: string,
+  ): Promise<unknown> {
+    switch (job.name) {
+      case 'dispatch':
+        return { deliveries: await this.deliveries.dispatchPending() };
+      case 'sweep':
+        return {
+          deliveries: await this.deliveries.dispatchPending(),
+          requeued: await this.deliveries.requeueDue(LOST_AFTER_MS),
+        };
+      case 'deliver':
+        return this.deliver(job as Job<WebhookDeliveryJobs['deliver']>, token);
+    }
+  }
+
+  private async deliver(job: Job<WebhookDeliveryJobs['deliver']>, token?: string): Promise<unknown> {
+    const endpointId = await this.deliveries.endpointOf(job.data.deliveryId);
+    if (!endpointId) {
+      return { skipped: true };
+    }
+    const busy = this.inFlight.get(endpointId) ?? 0;
+    if (busy >= MAX_IN_FLIGHT_PER_ENDPOINT) {
+      // Not an attempt: this endpoint is slow, so its jobs step aside for everyone else's.
+      await job.moveToDelayed(Date.now() + BUSY_ENDPOINT_DELAY_MS, token);
+      throw new DelayedError();
+    }
+    this.inFlight.set(endpointId, busy + 1);
+    try {
+      const delivery = await this.deliveries.attempt(job.data.deliveryId);
+      return { status: delivery?.status ?? 'skipped', attempts: delivery?.attempts };
+    } finally {
+      const left = (this.inFlight.get(endpointId) ?? 1) - 1;
+      if (left > 0) {
+        this.inFlight.set(endpointId, left);
+      } else {
+        this.inFlight.delete(endpointId);
+      }
+    }
+  }
+}

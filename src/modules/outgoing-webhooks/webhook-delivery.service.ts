@@ -1,0 +1,301 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { signedHeaders } from '@libs/webhook-signature';
+import type { Queue } from 'bullmq';
+import { DataSource, In } from 'typeorm';
+import { Agent, request } from 'undici';
+import { SecretBox } from '../../common/crypto/secret-box';
+import { newId } from '../../common/ids';
+import { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import { WebhookDeliveryJobs } from '../../queue/job-payloads';
+import { QueueName } from '../../queue/queue-names';
+import { DomainEvent } from '../events/event.entity';
+import { eventEnvelope } from '../events/events.service';
+import { recordEvent } from '../events/record-event';
+import { SECRET_BOX } from '../meta/meta.constants';
+import { guardedLookup } from './ssrf-guard';
+import { WebhookDelivery } from './webhook-delivery.entity';
+import { subscribes, WebhookEndpoint } from './webhook-endpoint.entity';
+
+const DISPATCH_BATCH = 500;
+const EXCERPT_BYTES = 1024;
+
+export interface AttemptOutcome {
+  statusCode: number | null;
+  durationMs: number;
+  responseExcerpt: string | null;
+  error: string | null;
+}
+
+/**
+ * Fans events out to subscribed endpoints and delivers them: Standard Webhooks signatures, a retry
+ * schedule with jitter, 410 Gone and long failure disable the endpoint. Every attempt's outcome is
+ * kept on its delivery row.
+ */
+@Injectable()
+export class WebhookDeliveryService implements OnApplicationShutdown {
+  private readonly logger = new Logger(WebhookDeliveryService.name);
+  private readonly agent: Agent;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectQueue(QueueName.WebhookDeliveries) private readonly queue: Queue,
+    @Inject(SECRET_BOX) private readonly secrets: SecretBox,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.agent = new Agent({
+      connections: 16,
+      headersTimeout: config.outgoingWebhooks.timeoutMs,
+      bodyTimeout: config.outgoingWebhooks.timeoutMs,
+      connect: {
+        timeout: config.outgoingWebhooks.timeoutMs,
+        lookup: guardedLookup(config.outgoingWebhooks.allowPrivateUrls),
+      },
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.agent.close();
+  }
+
+  /** Creates the deliveries of every undispatched event, batch by batch, and queues them. */
+  async dispatchPending(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const deliveries = await this.dataSource.transaction(async (manager) => {
+        const events: DomainEvent[] = await manager
+          .getRepository(DomainEvent)
+          .createQueryBuilder('event')
+          .where('event.dispatchedAt IS NULL')
+          .orderBy('event.id')
+          .limit(DISPATCH_BATCH)
+          .setLock('pessimistic_write')
+          .setOnLocked('skip_locked')
+          .getMany();
+        if (events.length === 0) {
+          return null;
+        }
+        const endpoints = await manager.getRepository(WebhookEndpoint).findBy({
+          enabled: true,
+          organizationId: In([...new Set(events.map((event) => event.organizationId))]),
+        });
+        const rows: { id: string; endpointId: string; eventId: string }[] = [];
+        for (const event of events) {
+          for (const endpoint of endpoints) {
+            if (
+              endpoint.organizationId === event.organizationId &&
+              endpoint.livemode === event.livemode &&
+              subscribes(endpoint.eventTypes, event.type) &&
+              (!endpoint.phoneNumberId || endpoint.phoneNumberId === event.phoneNumberId)
+            ) {
+              rows.push({ id: newId(), endpointId: endpoint.id, eventId: event.id });
+            }
+          }
+        }
+        if (rows.length > 0) {
+          await manager.query(
+            `INSERT INTO webhook_deliveries (id, endpoint_id, event_id, trigger, status, next_attempt_at)
+             SELECT id, endpoint_id, event_id, 'event', 'pending', now()
+               FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS t (id, endpoint_id, event_id)
+             ON CONFLICT DO NOTHING`,
+            [rows.map((row) => row.id), rows.map((row) => row.endpointId), rows.map((row) => row.eventId)],
+          );
+        }
+        await manager.query(`UPDATE events SET dispatched_at = now() WHERE id = ANY($1::uuid[])`, [
+          events.map((event) => event.id),
+        ]);
+        return rows.map((row) => row.id);
+      });
+      if (deliveries === null) {
+        return total;
+      }
+      total += deliveries.length;
+      await this.queueAttempts(deliveries.map((id) => ({ id, attempts: 0, delayMs: 0 })));
+    }
+  }
+
+  async queueAttempts(attempts: { id: string; attempts: number; delayMs: number }[]): Promise<void> {
+    if (attempts.length === 0) {
+      return;
+    }
+    await this.queue.addBulk(
+      attempts.map(({ id, attempts: made, delayMs }) => ({
+        name: 'deliver',
+        data: { deliveryId: id } satisfies WebhookDeliveryJobs['deliver'],
+        opts: { jobId: `${id}-${made}`, delay: delayMs },
+      })),
+    );
+  }
+
+  async endpointOf(deliveryId: string): Promise<string | null> {
+    const delivery = await this.dataSource.getRepository(WebhookDelivery).findOne({
+      where: { id: deliveryId, status: 'pending' },
+      select: { id: true, endpointId: true },
+    });
+    return delivery?.endpointId ?? null;
+  }
+
+  /** One attempt of one delivery. Returns null when there was nothing to do. */
+  async attempt(deliveryId: string): Promise<WebhookDelivery | null> {
+    const repository = this.dataSource.getRepository(WebhookDelivery);
+    const delivery = await repository.findOneBy({ id: deliveryId });
+    if (!delivery || delivery.status !== 'pending') {
+      return null;
+    }
+    const endpoint = await this.dataSource.getRepository(WebhookEndpoint).findOneBy({ id: delivery.endpointId });
+    const event = await this.dataSource.getRepository(DomainEvent).findOneBy({ id: delivery.eventId });
+    if (!endpoint || !event || !endpoint.enabled) {
+      await repository.update({ id: delivery.id }, { status: 'cancelled', nextAttemptAt: null });
+      return null;
+    }
+    const outcome = await this.send(endpoint, event);
+    return this.recordOutcome(delivery, endpoint, outcome);
+  }
+
+  /** Sends an event to an endpoint now (also the synchronous test delivery). */
+  async send(endpoint: WebhookEndpoint, event: DomainEvent): Promise<AttemptOutcome> {
+    const body = JSON.stringify(eventEnvelope(event));
+    const headers = signedHeaders(this.signingSecrets(endpoint), event.id, body);
+    const started = performance.now();
+    try {
+      const response = await request(endpoint.url, {
+        method: 'POST',
+        dispatcher: this.agent,
+        headers: { 'content-type': 'application/json', 'user-agent': 'OpenWABA-Webhooks/1', ...headers },
+        body,
+        signal: AbortSignal.timeout(this.config.outgoingWebhooks.timeoutMs),
+      });
+      const excerpt = await readExcerpt(response.body);
+      return {
+        statusCode: response.statusCode,
+        durationMs: Math.round(performance.now() - started),
+        responseExcerpt: excerpt,
+        error: null,
+      };
+    } catch (error) {
+      return {
+        statusCode: null,
+        durationMs: Math.round(performance.now() - started),
+        responseExcerpt: null,
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      };
+    }
+  }
+
+  signingSecrets(endpoint: WebhookEndpoint, now = new Date()): string[] {
+    const secrets = [this.secrets.open(endpoint.secretSealed)];
+    if (endpoint.previousSecretSealed && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > now) {
+      secrets.push(this.secrets.open(endpoint.previousSecretSealed));
+    }
+    return secrets;
+  }
+
+  private async recordOutcome(
+    delivery: WebhookDelivery,
+    endpoint: WebhookEndpoint,
+    outcome: AttemptOutcome,
+  ): Promise<WebhookDelivery> {
+    const { retryScheduleMs, disableAfterMs } = this.config.outgoingWebhooks;
+    const attempts = delivery.attempts + 1;
+    const now = new Date();
+    const succeeded = outcome.statusCode !== null && outcome.statusCode >= 200 && outcome.statusCode < 300;
+    const gone = outcome.statusCode === 410;
+    const exhausted = attempts >= retryScheduleMs.length;
+    const nextDelay = succeeded || gone || exhausted ? null : withJitter(retryScheduleMs[attempts]);
+    const update: Partial<WebhookDelivery> = {
+      attempts,
+      status: succeeded ? 'succeeded' : nextDelay === null ? 'failed' : 'pending',
+      lastAttemptAt: now,
+      lastStatusCode: outcome.statusCode,
+      lastDurationMs: outcome.durationMs,
+      lastResponseExcerpt: outcome.responseExcerpt,
+      lastError: outcome.error,
+      nextAttemptAt: nextDelay === null ? null : new Date(now.getTime() + nextDelay),
+      deliveredAt: succeeded ? now : null,
+    };
+    await this.dataSource.transaction(async (manager) => {
+      await manager.getRepository(WebhookDelivery).update({ id: delivery.id }, update);
+      if (succeeded) {
+        await manager.query(
+          `UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL`,
+          [endpoint.id],
+        );
+        return;
+      }
+      const failingSince = endpoint.failingSince ?? now;
+      if (!endpoint.failingSince) {
+        await manager.query(`UPDATE webhook_endpoints SET failing_since = $2 WHERE id = $1 AND failing_since IS NULL`, [
+          endpoint.id,
+          now,
+        ]);
+      }
+      const reason = gone ? 'gone' : now.getTime() - failingSince.getTime() >= disableAfterMs ? 'failing' : null;
+      if (reason) {
+        await this.disable(manager, endpoint, reason);
+      }
+    });
+    if (nextDelay !== null) {
+      await this.queueAttempts([{ id: delivery.id, attempts, delayMs: nextDelay }]);
+    }
+    return Object.assign(delivery, update);
+  }
+
+  private async disable(
+    manager: DataSource['manager'],
+    endpoint: WebhookEndpoint,
+    reason: 'gone' | 'failing',
+  ): Promise<void> {
+    const [, changed] = (await manager.query(
+      `UPDATE webhook_endpoints SET enabled = false, disabled_reason = $2, updated_at = now() WHERE id = $1 AND enabled`,
+      [endpoint.id, reason],
+    )) as [unknown, number];
+    if (changed === 0) {
+      return;
+    }
+    await manager.query(
+      `UPDATE webhook_deliveries SET status = 'cancelled', next_attempt_at = NULL WHERE endpoint_id = $1 AND status = 'pending'`,
+      [endpoint.id],
+    );
+    this.logger.warn(`Webhook endpoint ${endpoint.id} disabled (${reason})`);
+    await recordEvent(manager, {
+      organizationId: endpoint.organizationId,
+      livemode: endpoint.livemode,
+      type: 'webhook_endpoint.disabled',
+      data: { endpointId: endpoint.id, url: endpoint.url, reason },
+    });
+  }
+
+  /** Queues again the due attempts whose job was lost (queue flushed, worker killed). */
+  async requeueDue(olderThanMs: number): Promise<number> {
+    const due: { id: string; attempts: number }[] = await this.dataSource.query(
+      `SELECT id, attempts FROM webhook_deliveries
+        WHERE status = 'pending' AND next_attempt_at < now() - ($1 || ' milliseconds')::interval
+        ORDER BY next_attempt_at LIMIT 10000`,
+      [olderThanMs],
+    );
+    await this.queueAttempts(due.map(({ id, attempts }) => ({ id, attempts, delayMs: 0 })));
+    return due.length;
+  }
+}
+
+/** ±10 % so retries of many deliveries do not arrive in lockstep. */
+function withJitter(delayMs: number): number {
+  return Math.round(delayMs * (0.9 + Math.random() * 0.2));
+}
+
+async function readExcerpt(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= EXCERPT_BYTES) {
+      body.destroy();
+      break;
+    }
+  }
+  const text = Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString('utf8');
+  return text.length > 0 ? text : null;
+}
