@@ -1422,11 +1422,8 @@ export interface components {
         WebhookEndpointCreateDto: {
             /** @example CRM sync */
             description?: string | null;
-            /**
-             * @description Deliveries happen only while enabled
-             * @default true
-             */
-            enabled: boolean;
+            /** @description Deliveries happen only while enabled (default true) */
+            enabled?: boolean;
             /**
              * @description Event types, `message.*`-style wildcards, or `*`
              * @example [
@@ -1484,11 +1481,8 @@ export interface components {
         WebhookEndpointUpdateDto: {
             /** @example CRM sync */
             description?: string | null;
-            /**
-             * @description Deliveries happen only while enabled
-             * @default true
-             */
-            enabled: boolean;
+            /** @description Deliveries happen only while enabled (default true) */
+            enabled?: boolean;
             /**
              * @example [
              *       "message.*",

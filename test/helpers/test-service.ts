@@ -1,4 +1,5 @@
 import { ModuleMetadata } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import createClient, { Client } from 'openapi-fetch';
 import { loadConfig } from '../../src/config/app-config';
 import { RunningService, startService } from '../../src/service';
@@ -27,7 +28,8 @@ export async function startTestService(
     DATABASE_URL: run.databaseUrl,
     DATABASE_RUN_MIGRATIONS: 'false',
     REDIS_URL: run.redisUrl,
-    REDIS_KEY_PREFIX: run.redisPrefix,
+    // Each service its own queues: services with different settings never run each other's jobs.
+    REDIS_KEY_PREFIX: `${run.redisPrefix}_${randomBytes(4).toString('hex')}`,
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',

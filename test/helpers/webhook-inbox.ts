@@ -18,8 +18,12 @@ interface Waiter {
  */
 export class WebhookInbox {
   readonly received: ReceivedWebhook[] = [];
+  /** When each request arrived (accepted or not). */
+  readonly arrivals: number[] = [];
   private readonly waiters = new Set<Waiter>();
   private failures = 0;
+  /** `ok` answers 200; `gone` answers 410; `hang` never answers. */
+  mode: 'ok' | 'gone' | 'hang' = 'ok';
   private server?: Server;
   url = '';
 
@@ -67,6 +71,14 @@ export class WebhookInbox {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
+        this.arrivals.push(Date.now());
+        if (this.mode === 'hang') {
+          return;
+        }
+        if (this.mode === 'gone') {
+          response.writeHead(410).end();
+          return;
+        }
         if (this.failures > 0) {
           this.failures -= 1;
           response.writeHead(500).end();

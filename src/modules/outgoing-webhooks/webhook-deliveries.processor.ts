@@ -10,6 +10,8 @@ const BUSY_ENDPOINT_DELAY_MS = 200;
 const MAX_IN_FLIGHT_PER_ENDPOINT = 8;
 /** A due delivery this late has lost its job. */
 const LOST_AFTER_MS = 60_000;
+/** An event still undispatched this long after it was recorded lost its nudge. */
+const UNDISPATCHED_AFTER_MS = 2_000;
 
 @Processor(QueueName.WebhookDeliveries, { concurrency: 64 })
 export class WebhookDeliveriesProcessor extends WorkerHost {
@@ -28,7 +30,7 @@ export class WebhookDeliveriesProcessor extends WorkerHost {
         return { deliveries: await this.deliveries.dispatchPending() };
       case 'sweep':
         return {
-          deliveries: await this.deliveries.dispatchPending(),
+          deliveries: await this.deliveries.dispatchPending(UNDISPATCHED_AFTER_MS),
           requeued: await this.deliveries.requeueDue(LOST_AFTER_MS),
         };
       case 'deliver':

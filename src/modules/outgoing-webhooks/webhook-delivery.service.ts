@@ -60,8 +60,11 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
     await this.agent.close();
   }
 
-  /** Creates the deliveries of every undispatched event, batch by batch, and queues them. */
-  async dispatchPending(): Promise<number> {
+  /**
+   * Creates the deliveries of undispatched events, batch by batch, and queues them. The sweep passes
+   * `olderThanMs` so it only picks up what the process that recorded an event failed to dispatch.
+   */
+  async dispatchPending(olderThanMs = 0): Promise<number> {
     let total = 0;
     for (;;) {
       const deliveries = await this.dataSource.transaction(async (manager) => {
@@ -69,6 +72,7 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
           .getRepository(DomainEvent)
           .createQueryBuilder('event')
           .where('event.dispatchedAt IS NULL')
+          .andWhere(`event.createdAt <= now() - make_interval(secs => :age)`, { age: olderThanMs / 1000 })
           .orderBy('event.id')
           .limit(DISPATCH_BATCH)
           .setLock('pessimistic_write')

@@ -38,7 +38,7 @@ class EndpointFieldsDto {
   @IsUUID()
   phoneNumberId?: string | null;
 
-  @ApiPropertyOptional({ description: 'Deliveries happen only while enabled', default: true })
+  @ApiPropertyOptional({ description: 'Deliveries happen only while enabled (default true)' })
   @IsOptional()
   @IsBoolean()
   enabled?: boolean;
