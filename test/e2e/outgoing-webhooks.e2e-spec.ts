@@ -27,7 +27,9 @@ async function endpoint(service: Service, key: string, url: string, events: stri
     headers: bearer(key),
     body: { url, events },
   });
-  if (!data) {throw new Error(`endpoint not created: ${JSON.stringify(error)}`);}
+  if (!data) {
+    throw new Error(`endpoint not created: ${JSON.stringify(error)}`);
+  }
   return data.data;
 }
 
