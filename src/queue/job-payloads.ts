@@ -31,7 +31,7 @@ export interface MediaJobs {
 export interface WebhookDeliveryJobs {
   /** Fans undispatched events out to their endpoints. */
   dispatch: Record<string, never>;
-  deliver: { deliveryId: string };
+  deliver: { deliveryId: string; endpointId: string };
   /** Catches what a crash left behind: undispatched events, due deliveries without a job. */
   sweep: Record<string, never>;
 }

@@ -196,7 +196,7 @@ export class OutgoingWebhooksService {
       nextAttemptAt: new Date(),
     });
     await repository.insert(retry);
-    await this.deliveries.queueAttempts([{ id: retry.id, attempts: 0, delayMs: 0 }]);
+    await this.deliveries.queueAttempts([{ id: retry.id, endpointId: endpoint.id, attempts: 0, delayMs: 0 }]);
     return repository.findOneByOrFail({ id: retry.id });
   }
 
@@ -223,7 +223,9 @@ export class OutgoingWebhooksService {
          SELECT id, $2, event_id, 'replay', 'pending', now() FROM unnest($1::uuid[], $3::uuid[]) AS t (id, event_id)`,
         [ids, endpoint.id, matching.map((event) => event.id)],
       );
-      await this.deliveries.queueAttempts(ids.map((deliveryId) => ({ id: deliveryId, attempts: 0, delayMs: 0 })));
+      await this.deliveries.queueAttempts(
+        ids.map((deliveryId) => ({ id: deliveryId, endpointId: endpoint.id, attempts: 0, delayMs: 0 })),
+      );
     }
     return ids.length;
   }

@@ -7,6 +7,7 @@ import { DataSource, In } from 'typeorm';
 import { Agent, request } from 'undici';
 import { SecretBox } from '../../common/crypto/secret-box';
 import { newId } from '../../common/ids';
+import { TtlCache } from '../../common/ttl-cache';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { WebhookDeliveryJobs } from '../../queue/job-payloads';
@@ -20,6 +21,28 @@ import { WebhookDelivery } from './webhook-delivery.entity';
 import { subscribes, WebhookEndpoint } from './webhook-endpoint.entity';
 
 const DISPATCH_BATCH = 500;
+/** How stale an endpoint's settings may be in a worker (a rotation or re-enable shows up within this). */
+const ENDPOINT_CACHE_MS = 2_000;
+
+export interface QueuedAttempt {
+  id: string;
+  endpointId: string;
+  /** Attempts made before this one (part of the job id, so each attempt is queued once). */
+  attempts: number;
+  delayMs: number;
+}
+
+interface DeliveryRow {
+  id: string;
+  attempts: number;
+  event_id: string;
+  organization_id: string;
+  livemode: boolean;
+  type: DomainEvent['type'];
+  data: object;
+  message_sequence: number | null;
+  created_at: Date;
+}
 const EXCERPT_BYTES = 1024;
 
 export interface AttemptOutcome {
@@ -38,6 +61,7 @@ export interface AttemptOutcome {
 export class WebhookDeliveryService implements OnApplicationShutdown {
   private readonly logger = new Logger(WebhookDeliveryService.name);
   private readonly agent: Agent;
+  private readonly endpointCache = new TtlCache<WebhookEndpoint | null>(ENDPOINT_CACHE_MS);
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -46,7 +70,7 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.agent = new Agent({
-      connections: 16,
+      connections: 64,
       headersTimeout: config.outgoingWebhooks.timeoutMs,
       bodyTimeout: config.outgoingWebhooks.timeoutMs,
       connect: {
@@ -110,52 +134,70 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
         await manager.query(`UPDATE events SET dispatched_at = now() WHERE id = ANY($1::uuid[])`, [
           events.map((event) => event.id),
         ]);
-        return rows.map((row) => row.id);
+        return rows;
       });
       if (deliveries === null) {
         return total;
       }
       total += deliveries.length;
-      await this.queueAttempts(deliveries.map((id) => ({ id, attempts: 0, delayMs: 0 })));
+      await this.queueAttempts(deliveries.map(({ id, endpointId }) => ({ id, endpointId, attempts: 0, delayMs: 0 })));
     }
   }
 
-  async queueAttempts(attempts: { id: string; attempts: number; delayMs: number }[]): Promise<void> {
+  async queueAttempts(attempts: QueuedAttempt[]): Promise<void> {
     if (attempts.length === 0) {
       return;
     }
     await this.queue.addBulk(
-      attempts.map(({ id, attempts: made, delayMs }) => ({
+      attempts.map(({ id, endpointId, attempts: made, delayMs }) => ({
         name: 'deliver',
-        data: { deliveryId: id } satisfies WebhookDeliveryJobs['deliver'],
+        data: { deliveryId: id, endpointId } satisfies WebhookDeliveryJobs['deliver'],
         opts: { jobId: `${id}-${made}`, delay: delayMs },
       })),
     );
   }
 
-  async endpointOf(deliveryId: string): Promise<string | null> {
-    const delivery = await this.dataSource.getRepository(WebhookDelivery).findOne({
-      where: { id: deliveryId, status: 'pending' },
-      select: { id: true, endpointId: true },
+  /** One attempt of one delivery. Returns null when there was nothing to do (done, cancelled, gone). */
+  async attempt(deliveryId: string, endpointId: string): Promise<WebhookDelivery | null> {
+    const endpoint = await this.cachedEndpoint(endpointId);
+    const [row] = (await this.dataSource.query(
+      `SELECT d.id, d.attempts, e.id AS event_id, e.organization_id, e.livemode, e.type, e.data, e.message_sequence, e.created_at
+         FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
+        WHERE d.id = $1 AND d.status = 'pending'`,
+      [deliveryId],
+    )) as DeliveryRow[];
+    if (!row) {
+      return null;
+    }
+    if (!endpoint?.enabled) {
+      await this.dataSource.query(
+        `UPDATE webhook_deliveries SET status = 'cancelled', next_attempt_at = NULL WHERE id = $1`,
+        [deliveryId],
+      );
+      return null;
+    }
+    const event = Object.assign(new DomainEvent(), {
+      id: row.event_id,
+      organizationId: row.organization_id,
+      livemode: row.livemode,
+      type: row.type,
+      data: row.data,
+      messageSequence: row.message_sequence,
+      createdAt: row.created_at,
     });
-    return delivery?.endpointId ?? null;
+    const outcome = await this.send(endpoint, event);
+    return this.recordOutcome({ id: row.id, endpointId, attempts: row.attempts }, endpoint, outcome);
   }
 
-  /** One attempt of one delivery. Returns null when there was nothing to do. */
-  async attempt(deliveryId: string): Promise<WebhookDelivery | null> {
-    const repository = this.dataSource.getRepository(WebhookDelivery);
-    const delivery = await repository.findOneBy({ id: deliveryId });
-    if (!delivery || delivery.status !== 'pending') {
-      return null;
+  /** Endpoints and their opened secrets, for a couple of seconds: the hot path reads them per attempt. */
+  private async cachedEndpoint(endpointId: string): Promise<WebhookEndpoint | null> {
+    const cached = this.endpointCache.get(endpointId);
+    if (cached !== undefined) {
+      return cached;
     }
-    const endpoint = await this.dataSource.getRepository(WebhookEndpoint).findOneBy({ id: delivery.endpointId });
-    const event = await this.dataSource.getRepository(DomainEvent).findOneBy({ id: delivery.eventId });
-    if (!endpoint || !event || !endpoint.enabled) {
-      await repository.update({ id: delivery.id }, { status: 'cancelled', nextAttemptAt: null });
-      return null;
-    }
-    const outcome = await this.send(endpoint, event);
-    return this.recordOutcome(delivery, endpoint, outcome);
+    const endpoint = await this.dataSource.getRepository(WebhookEndpoint).findOneBy({ id: endpointId });
+    this.endpointCache.set(endpointId, endpoint);
+    return endpoint;
   }
 
   /** Sends an event to an endpoint now (also the synchronous test delivery). */
@@ -197,7 +239,7 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
   }
 
   private async recordOutcome(
-    delivery: WebhookDelivery,
+    delivery: Pick<WebhookDelivery, 'id' | 'endpointId' | 'attempts'>,
     endpoint: WebhookEndpoint,
     outcome: AttemptOutcome,
   ): Promise<WebhookDelivery> {
@@ -219,31 +261,34 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
       nextAttemptAt: nextDelay === null ? null : new Date(now.getTime() + nextDelay),
       deliveredAt: succeeded ? now : null,
     };
-    await this.dataSource.transaction(async (manager) => {
-      await manager.getRepository(WebhookDelivery).update({ id: delivery.id }, update);
-      if (succeeded) {
-        await manager.query(
-          `UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL`,
-          [endpoint.id],
-        );
-        return;
+    if (succeeded) {
+      // The hot path: one statement, no transaction.
+      await this.dataSource.getRepository(WebhookDelivery).update({ id: delivery.id }, update);
+      if (endpoint.failingSince) {
+        await this.dataSource.query(`UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1`, [endpoint.id]);
+        this.endpointCache.delete(endpoint.id);
       }
-      const failingSince = endpoint.failingSince ?? now;
-      if (!endpoint.failingSince) {
-        await manager.query(`UPDATE webhook_endpoints SET failing_since = $2 WHERE id = $1 AND failing_since IS NULL`, [
+    } else {
+      await this.dataSource.transaction(async (manager) => {
+        await manager.getRepository(WebhookDelivery).update({ id: delivery.id }, update);
+        const [current] = (await manager.query(`SELECT failing_since FROM webhook_endpoints WHERE id = $1 FOR UPDATE`, [
           endpoint.id,
-          now,
-        ]);
-      }
-      const reason = gone ? 'gone' : now.getTime() - failingSince.getTime() >= disableAfterMs ? 'failing' : null;
-      if (reason) {
-        await this.disable(manager, endpoint, reason);
-      }
-    });
-    if (nextDelay !== null) {
-      await this.queueAttempts([{ id: delivery.id, attempts, delayMs: nextDelay }]);
+        ])) as { failing_since: Date | null }[];
+        const failingSince = current?.failing_since ?? now;
+        if (!current?.failing_since) {
+          await manager.query(`UPDATE webhook_endpoints SET failing_since = $2 WHERE id = $1`, [endpoint.id, now]);
+        }
+        const reason = gone ? 'gone' : now.getTime() - failingSince.getTime() >= disableAfterMs ? 'failing' : null;
+        if (reason) {
+          await this.disable(manager, endpoint, reason);
+        }
+      });
+      this.endpointCache.delete(endpoint.id);
     }
-    return Object.assign(delivery, update);
+    if (nextDelay !== null) {
+      await this.queueAttempts([{ id: delivery.id, endpointId: delivery.endpointId, attempts, delayMs: nextDelay }]);
+    }
+    return Object.assign(new WebhookDelivery(), delivery, update);
   }
 
   private async disable(
@@ -273,13 +318,15 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
 
   /** Queues again the due attempts whose job was lost (queue flushed, worker killed). */
   async requeueDue(olderThanMs: number): Promise<number> {
-    const due: { id: string; attempts: number }[] = await this.dataSource.query(
-      `SELECT id, attempts FROM webhook_deliveries
+    const due: { id: string; endpoint_id: string; attempts: number }[] = await this.dataSource.query(
+      `SELECT id, endpoint_id, attempts FROM webhook_deliveries
         WHERE status = 'pending' AND next_attempt_at < now() - ($1 || ' milliseconds')::interval
         ORDER BY next_attempt_at LIMIT 10000`,
       [olderThanMs],
     );
-    await this.queueAttempts(due.map(({ id, attempts }) => ({ id, attempts, delayMs: 0 })));
+    await this.queueAttempts(
+      due.map(({ id, endpoint_id, attempts }) => ({ id, endpointId: endpoint_id, attempts, delayMs: 0 })),
+    );
     return due.length;
   }
 }
