@@ -99,7 +99,9 @@ describe('outgoing webhook fan-out', () => {
     await waitFor(
       'every delivery to succeed',
       async () => {
-        if (!firstDelivery && received > 0) firstDelivery = performance.now();
+        if (!firstDelivery && received > 0) {
+          firstDelivery = performance.now();
+        }
         const [{ done }] = (await dataSource.query(
           `SELECT count(*)::int AS done FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
             WHERE e.organization_id = $1 AND d.status = 'succeeded'`,
@@ -116,10 +118,7 @@ describe('outgoing webhook fan-out', () => {
         'deliveries per second (first delivery → last success)',
         (total / ((finished - firstDelivery) / 1000)).toFixed(0),
       ],
-      [
-        'deliveries per second (events committed → last success)',
-        (total / ((finished - started) / 1000)).toFixed(0),
-      ],
+      ['deliveries per second (events committed → last success)', (total / ((finished - started) / 1000)).toFixed(0)],
       ['requests the receiver got', String(received)],
     ]);
     expect(received).toBeGreaterThanOrEqual(total);

@@ -333,6 +333,24 @@ describe('Outgoing webhooks', () => {
     });
   });
 
+  it('delivers an attempt whose queued job was lost (queue flushed, worker killed)', async () => {
+    const { key, orgId } = await tenantOf(service);
+    const { id: endpointId } = await endpoint(service, key, inbox.url, ['contact.updated']);
+    const dataSource = service.context.get(DataSource);
+    const eventId = await dataSource.transaction((manager) =>
+      recordEvent(manager, { organizationId: orgId, livemode: false, type: 'contact.updated', data: { lost: true } }),
+    );
+    // Fanned out and due two minutes ago, but its job is gone.
+    await dataSource.query(`UPDATE events SET dispatched_at = now() WHERE id = $1`, [eventId]);
+    await dataSource.query(
+      `INSERT INTO webhook_deliveries (id, endpoint_id, event_id, trigger, status, next_attempt_at)
+       VALUES ($1, $2, $3, 'event', 'pending', now() - interval '2 minutes')`,
+      [newId(), endpointId, eventId],
+    );
+    const webhook = await inbox.next('the requeued delivery', (candidate) => candidate.body?.id === eventId, 15_000);
+    expect(webhook.body.data).toEqual({ lost: true });
+  });
+
   describe('an endpoint that keeps failing', () => {
     let impatient: Service;
     beforeAll(async () => {
