@@ -52,6 +52,7 @@ describe('outgoing webhook fan-out', () => {
         DATABASE_RUN_MIGRATIONS: 'false',
         REDIS_URL: run.redisUrl,
         REDIS_KEY_PREFIX: `${run.redisPrefix}_fanout`,
+        DATABASE_POOL_SIZE: process.env.BENCH_DATABASE_POOL_SIZE ?? '10',
         LOG_LEVEL: 'error',
         OUTGOING_WEBHOOKS_ALLOW_PRIVATE_URLS: 'true',
         OUTGOING_WEBHOOKS_ALLOW_HTTP: 'true',

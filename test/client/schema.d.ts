@@ -927,7 +927,7 @@ export interface components {
             type: components["schemas"]["EventType"];
         };
         /** @enum {string} */
-        EventType: "message.queued" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.cancelled" | "message.received" | "conversation.created" | "contact.created" | "contact.updated" | "template.status_updated" | "phone.health_changed" | "waba.connected" | "waba.disconnected" | "webhook_endpoint.disabled" | "webhook.test";
+        EventType: "message.queued" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.cancelled" | "message.received" | "conversation.created" | "contact.created" | "contact.updated" | "template.status_updated" | "phone.health_changed" | "waba.connected" | "waba.disconnected" | "waba.account_updated" | "webhook_endpoint.disabled" | "webhook.test";
         FieldErrorDto: {
             /** @example name */
             field: string;

@@ -730,6 +730,34 @@ describe('Inbound messages, conversations and contacts', () => {
     });
   });
 
+  describe('other webhook fields as events', () => {
+    it.each([
+      [
+        'message_template_status_update',
+        {
+          event: 'APPROVED',
+          message_template_id: 1234,
+          message_template_name: 'order_update',
+          message_template_language: 'en_US',
+          reason: null,
+        },
+        'template.status_updated',
+        { metaTemplateId: '1234', name: 'order_update', language: 'en_US', status: 'APPROVED' },
+      ],
+      ['account_update', { event: 'ACCOUNT_RESTRICTION' }, 'waba.account_updated', { event: 'ACCOUNT_RESTRICTION' }],
+    ])('records %s as an event of the WABA organization', async (field, value, type, expected) => {
+      const { key, metaWabaId } = await sandboxTenant();
+      const eventId = await postWebhook({
+        object: 'whatsapp_business_account',
+        entry: [{ id: metaWabaId, time: Math.floor(Date.now() / 1000), changes: [{ field, value }] }],
+      });
+      expect((await processedEvent(eventId)).status).toBe('processed');
+      const events = await service.api.GET('/v1/events', { headers: bearer(key), params: { query: { type } } });
+      expect(events.data!.data).toHaveLength(1);
+      expect(events.data!.data[0].data).toMatchObject(expected);
+    });
+  });
+
   describe('audit and replay', () => {
     async function pat(admin: boolean) {
       const { user } = await service.context.get(UsersService).ensure(`ops-${newId()}@example.test`, admin);

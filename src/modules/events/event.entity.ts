@@ -15,6 +15,7 @@ export const EVENT_TYPES = [
   'phone.health_changed',
   'waba.connected',
   'waba.disconnected',
+  'waba.account_updated',
   'webhook_endpoint.disabled',
   'webhook.test',
 ] as const;

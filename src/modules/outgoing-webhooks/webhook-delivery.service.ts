@@ -70,7 +70,7 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.agent = new Agent({
-      connections: 64,
+      connections: 128,
       headersTimeout: config.outgoingWebhooks.timeoutMs,
       bodyTimeout: config.outgoingWebhooks.timeoutMs,
       connect: {
@@ -152,7 +152,8 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
       attempts.map(({ id, endpointId, attempts: made, delayMs }) => ({
         name: 'deliver',
         data: { deliveryId: id, endpointId } satisfies WebhookDeliveryJobs['deliver'],
-        opts: { jobId: `${id}-${made}`, delay: delayMs },
+        // The delivery row is the record; finished jobs need not be kept in the queue.
+        opts: { jobId: `${id}-${made}`, delay: delayMs, removeOnComplete: true },
       })),
     );
   }
@@ -211,6 +212,7 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
         dispatcher: this.agent,
         headers: { 'content-type': 'application/json', 'user-agent': 'OpenWABA-Webhooks/1', ...headers },
         body,
+        // A total deadline: the agent's timeouts alone would let a slow trickle hold the attempt.
         signal: AbortSignal.timeout(this.config.outgoingWebhooks.timeoutMs),
       });
       const excerpt = await readExcerpt(response.body);
@@ -263,7 +265,12 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
     };
     if (succeeded) {
       // The hot path: one statement, no transaction.
-      await this.dataSource.getRepository(WebhookDelivery).update({ id: delivery.id }, update);
+      await this.dataSource.query(
+        `UPDATE webhook_deliveries SET status = 'succeeded', attempts = $2, last_attempt_at = $3, last_status_code = $4,
+                last_duration_ms = $5, last_response_excerpt = $6, last_error = NULL, next_attempt_at = NULL, delivered_at = $3
+          WHERE id = $1`,
+        [delivery.id, attempts, now, outcome.statusCode, outcome.durationMs, outcome.responseExcerpt],
+      );
       if (endpoint.failingSince) {
         await this.dataSource.query(`UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1`, [endpoint.id]);
         this.endpointCache.delete(endpoint.id);

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type {
+  AccountUpdateValue,
   MessagesValue,
   PhoneNumberQualityUpdateValue,
   TemplateStatusUpdateValue,
@@ -64,6 +65,8 @@ export class WebhookIngestionService {
             await this.ingestMessages(change.value as MessagesValue, result);
           } else if (change.field === 'message_template_status_update') {
             await this.ingestTemplateStatus(entry.id, change.value as TemplateStatusUpdateValue, result);
+          } else if (change.field === 'account_update') {
+            await this.ingestAccountUpdate(entry.id, change.value as AccountUpdateValue, result);
           } else if (change.field === 'phone_number_quality_update') {
             await this.ingestQualityUpdate(entry.id, change.value as PhoneNumberQualityUpdateValue, result);
           } else {
@@ -143,16 +146,40 @@ export class WebhookIngestionService {
     result.otherFields.push('phone_number_quality_update');
   }
 
+  /** A `waba.account_updated` event (bans, restrictions, partner changes…) for the WABA's organization. */
+  private async ingestAccountUpdate(
+    metaWabaId: string,
+    value: AccountUpdateValue,
+    result: IngestionResult,
+  ): Promise<void> {
+    const wabas = await this.connectedWabas(metaWabaId);
+    await this.dataSource.transaction(async (manager) => {
+      for (const waba of wabas) {
+        await recordEvent(manager, {
+          organizationId: waba.organization_id,
+          livemode: waba.livemode,
+          type: 'waba.account_updated',
+          data: { wabaId: waba.id, metaWabaId, event: value.event, details: value },
+        });
+      }
+    });
+    result.otherFields.push('account_update');
+  }
+
+  private connectedWabas(metaWabaId: string): Promise<{ id: string; organization_id: string; livemode: boolean }[]> {
+    return this.dataSource.query(
+      `SELECT id, organization_id, livemode FROM wabas WHERE meta_waba_id = $1 AND disconnected_at IS NULL`,
+      [metaWabaId],
+    );
+  }
+
   /** Stored as a `template.status_updated` event for each organization the WABA is connected to. */
   private async ingestTemplateStatus(
     metaWabaId: string,
     value: TemplateStatusUpdateValue,
     result: IngestionResult,
   ): Promise<void> {
-    const wabas: { id: string; organization_id: string; livemode: boolean }[] = await this.dataSource.query(
-      `SELECT id, organization_id, livemode FROM wabas WHERE meta_waba_id = $1 AND disconnected_at IS NULL`,
-      [metaWabaId],
-    );
+    const wabas = await this.connectedWabas(metaWabaId);
     await this.dataSource.transaction(async (manager) => {
       for (const waba of wabas) {
         await recordEvent(manager, {
