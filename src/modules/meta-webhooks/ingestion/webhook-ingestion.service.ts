@@ -8,6 +8,7 @@ import type {
   WebhookPayload,
 } from '@libs/meta-graph';
 import { DataSource, EntityManager } from 'typeorm';
+import type { EventType } from '../../events/event.entity';
 import { EventsService } from '../../events/events.service';
 import { recordEvent } from '../../events/record-event';
 import { MediaService } from '../../media/media.service';
@@ -152,53 +153,49 @@ export class WebhookIngestionService {
     value: AccountUpdateValue,
     result: IngestionResult,
   ): Promise<void> {
-    const wabas = await this.connectedWabas(metaWabaId);
-    await this.dataSource.transaction(async (manager) => {
-      for (const waba of wabas) {
-        await recordEvent(manager, {
-          organizationId: waba.organization_id,
-          livemode: waba.livemode,
-          type: 'waba.account_updated',
-          data: { wabaId: waba.id, metaWabaId, event: value.event, details: value },
-        });
-      }
-    });
+    await this.recordForWaba(metaWabaId, 'waba.account_updated', (wabaId) => ({
+      wabaId,
+      metaWabaId,
+      event: value.event,
+      details: value,
+    }));
     result.otherFields.push('account_update');
   }
 
-  private connectedWabas(metaWabaId: string): Promise<{ id: string; organization_id: string; livemode: boolean }[]> {
-    return this.dataSource.query(
-      `SELECT id, organization_id, livemode FROM wabas WHERE meta_waba_id = $1 AND disconnected_at IS NULL`,
-      [metaWabaId],
-    );
-  }
-
-  /** Stored as a `template.status_updated` event for each organization the WABA is connected to. */
+  /** A `template.status_updated` event; the templates themselves are their own module's concern. */
   private async ingestTemplateStatus(
     metaWabaId: string,
     value: TemplateStatusUpdateValue,
     result: IngestionResult,
   ): Promise<void> {
-    const wabas = await this.connectedWabas(metaWabaId);
+    await this.recordForWaba(metaWabaId, 'template.status_updated', (wabaId) => ({
+      wabaId,
+      metaTemplateId: String(value.message_template_id),
+      name: value.message_template_name,
+      language: value.message_template_language,
+      category: value.message_template_category ?? null,
+      status: value.event,
+      reason: value.reason ?? null,
+    }));
+    result.otherFields.push('message_template_status_update');
+  }
+
+  /** One event for each organization the Meta WABA is connected to (one per mode, at most). */
+  private async recordForWaba(metaWabaId: string, type: EventType, dataOf: (wabaId: string) => object): Promise<void> {
+    const wabas: { id: string; organization_id: string; livemode: boolean }[] = await this.dataSource.query(
+      `SELECT id, organization_id, livemode FROM wabas WHERE meta_waba_id = $1 AND disconnected_at IS NULL`,
+      [metaWabaId],
+    );
     await this.dataSource.transaction(async (manager) => {
       for (const waba of wabas) {
         await recordEvent(manager, {
           organizationId: waba.organization_id,
           livemode: waba.livemode,
-          type: 'template.status_updated',
-          data: {
-            wabaId: waba.id,
-            metaTemplateId: String(value.message_template_id),
-            name: value.message_template_name,
-            language: value.message_template_language,
-            category: value.message_template_category ?? null,
-            status: value.event,
-            reason: value.reason ?? null,
-          },
+          type,
+          data: dataOf(waba.id),
         });
       }
     });
-    result.otherFields.push('message_template_status_update');
   }
 
   /** The connected phone with that Meta id; a disconnected one only when no connected one exists. */
