@@ -32,6 +32,8 @@ export interface WebhookDeliveryJobs {
   /** Fans undispatched events out to their endpoints. */
   dispatch: Record<string, never>;
   deliver: { deliveryId: string; endpointId: string };
+  /** First attempts of several deliveries to one endpoint: one job, one read, one write for the successes. */
+  'deliver-batch': { deliveryIds: string[]; endpointId: string };
   /** Catches what a crash left behind: undispatched events, due deliveries without a job. */
   sweep: Record<string, never>;
 }

@@ -223,9 +223,7 @@ export class OutgoingWebhooksService {
          SELECT id, $2, event_id, 'replay', 'pending', now() FROM unnest($1::uuid[], $3::uuid[]) AS t (id, event_id)`,
         [ids, endpoint.id, matching.map((event) => event.id)],
       );
-      await this.deliveries.queueAttempts(
-        ids.map((deliveryId) => ({ id: deliveryId, endpointId: endpoint.id, attempts: 0, delayMs: 0 })),
-      );
+      await this.deliveries.queueFirstAttempts(ids.map((deliveryId) => ({ id: deliveryId, endpointId: endpoint.id })));
     }
     return ids.length;
   }

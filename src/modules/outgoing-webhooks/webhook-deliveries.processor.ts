@@ -6,10 +6,14 @@ import { WebhookDeliveryService } from './webhook-delivery.service';
 
 /** A delivery job waits this long when its endpoint already has its share of attempts in flight. */
 const BUSY_ENDPOINT_DELAY_MS = 200;
-/** Attempts in flight to one endpoint, per worker: a slow endpoint holds at most a few slots. */
-const MAX_IN_FLIGHT_PER_ENDPOINT = 32;
+/**
+ * Attempts in flight to one slow endpoint, per worker: it holds a job slot or two, never the worker.
+ * A healthy endpoint is bounded only by the worker's concurrency.
+ */
 const MAX_IN_FLIGHT_PER_SLOW_ENDPOINT = 4;
-/** An endpoint whose recent attempts average more than this is slow. */
+/** Jobs in flight to any one endpoint (of the worker's 128), before it is known to be slow or fast. */
+const MAX_JOBS_PER_ENDPOINT = 16;
+/** Slow: its recent attempts average more than this, or one in flight has taken longer. */
 const SLOW_ENDPOINT_MS = 500;
 /** A due delivery this late has lost its job. */
 const LOST_AFTER_MS = 60_000;
@@ -18,7 +22,8 @@ const UNDISPATCHED_AFTER_MS = 2_000;
 
 @Processor(QueueName.WebhookDeliveries, { concurrency: 128 })
 export class WebhookDeliveriesProcessor extends WorkerHost {
-  private readonly inFlight = new Map<string, number>();
+  /** Start times of the jobs in flight per endpoint, and how many attempts they carry. */
+  private readonly inFlight = new Map<string, { attempts: number; startedAt: number }[]>();
   /** Moving average of each endpoint's attempt duration in this worker. */
   private readonly latencyMs = new Map<string, number>();
 
@@ -38,29 +43,51 @@ export class WebhookDeliveriesProcessor extends WorkerHost {
           deliveries: await this.deliveries.dispatchPending(UNDISPATCHED_AFTER_MS),
           requeued: await this.deliveries.requeueDue(LOST_AFTER_MS),
         };
-      case 'deliver':
-        return this.deliver(job as Job<WebhookDeliveryJobs['deliver']>, token);
+      case 'deliver': {
+        const { deliveryId, endpointId } = job.data as WebhookDeliveryJobs['deliver'];
+        return this.withEndpointSlot(job, token, endpointId, 1, () => this.deliveries.attempt(deliveryId, endpointId));
+      }
+      case 'deliver-batch': {
+        const { deliveryIds, endpointId } = job.data as WebhookDeliveryJobs['deliver-batch'];
+        return this.withEndpointSlot(job, token, endpointId, deliveryIds.length, () =>
+          this.deliveries.attemptBatch(deliveryIds, endpointId),
+        );
+      }
     }
   }
 
-  private async deliver(job: Job<WebhookDeliveryJobs['deliver']>, token?: string): Promise<unknown> {
-    const { deliveryId, endpointId } = job.data;
-    const busy = this.inFlight.get(endpointId) ?? 0;
-    const slow = (this.latencyMs.get(endpointId) ?? 0) > SLOW_ENDPOINT_MS;
-    if (busy >= (slow ? MAX_IN_FLIGHT_PER_SLOW_ENDPOINT : MAX_IN_FLIGHT_PER_ENDPOINT)) {
-      // Not an attempt: this endpoint is slow, so its jobs step aside for everyone else's.
+  /**
+   * Runs `work` (that many attempts to one endpoint) unless the endpoint already has its share in
+   * flight in this worker; then the job steps aside briefly, without counting as an attempt.
+   */
+  private async withEndpointSlot<T>(
+    job: Job,
+    token: string | undefined,
+    endpointId: string,
+    attempts: number,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    const now = performance.now();
+    const running = this.inFlight.get(endpointId) ?? [];
+    const busy = running.reduce((sum, entry) => sum + entry.attempts, 0);
+    const slow =
+      (this.latencyMs.get(endpointId) ?? 0) > SLOW_ENDPOINT_MS ||
+      running.some((entry) => now - entry.startedAt > SLOW_ENDPOINT_MS);
+    if (
+      running.length >= MAX_JOBS_PER_ENDPOINT ||
+      (slow && busy > 0 && busy + attempts > MAX_IN_FLIGHT_PER_SLOW_ENDPOINT)
+    ) {
       await job.moveToDelayed(Date.now() + BUSY_ENDPOINT_DELAY_MS, token);
       throw new DelayedError();
     }
-    this.inFlight.set(endpointId, busy + 1);
-    const started = performance.now();
+    const entry = { attempts, startedAt: now };
+    this.inFlight.set(endpointId, [...running, entry]);
     try {
-      const delivery = await this.deliveries.attempt(deliveryId, endpointId);
-      this.latencyMs.set(endpointId, 0.8 * (this.latencyMs.get(endpointId) ?? 0) + 0.2 * (performance.now() - started));
-      return { status: delivery?.status ?? 'skipped', attempts: delivery?.attempts };
+      return await work();
     } finally {
-      const left = (this.inFlight.get(endpointId) ?? 1) - 1;
-      if (left > 0) {
+      this.latencyMs.set(endpointId, 0.8 * (this.latencyMs.get(endpointId) ?? 0) + 0.2 * (performance.now() - now));
+      const left = (this.inFlight.get(endpointId) ?? []).filter((candidate) => candidate !== entry);
+      if (left.length > 0) {
         this.inFlight.set(endpointId, left);
       } else {
         this.inFlight.delete(endpointId);

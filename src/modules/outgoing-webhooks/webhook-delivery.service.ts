@@ -21,6 +21,8 @@ import { WebhookDelivery } from './webhook-delivery.entity';
 import { subscribes, WebhookEndpoint } from './webhook-endpoint.entity';
 
 const DISPATCH_BATCH = 500;
+/** First attempts to one endpoint sent by one job. */
+const BATCH_SIZE = 25;
 /** How stale an endpoint's settings may be in a worker (a rotation or re-enable shows up within this). */
 const ENDPOINT_CACHE_MS = 2_000;
 
@@ -140,7 +142,28 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
         return total;
       }
       total += deliveries.length;
-      await this.queueAttempts(deliveries.map(({ id, endpointId }) => ({ id, endpointId, attempts: 0, delayMs: 0 })));
+      await this.queueFirstAttempts(deliveries);
+    }
+  }
+
+  /** First attempts go out in batches per endpoint: far fewer jobs and queries per delivery. */
+  async queueFirstAttempts(deliveries: { id: string; endpointId: string }[]): Promise<void> {
+    const byEndpoint = new Map<string, string[]>();
+    for (const { id, endpointId } of deliveries) {
+      byEndpoint.set(endpointId, [...(byEndpoint.get(endpointId) ?? []), id]);
+    }
+    const jobs = [...byEndpoint].flatMap(([endpointId, ids]) =>
+      Array.from({ length: Math.ceil(ids.length / BATCH_SIZE) }, (_, index) => {
+        const deliveryIds = ids.slice(index * BATCH_SIZE, (index + 1) * BATCH_SIZE);
+        return {
+          name: 'deliver-batch' as const,
+          data: { deliveryIds, endpointId } satisfies WebhookDeliveryJobs['deliver-batch'],
+          opts: { jobId: `batch-${deliveryIds[0]}`, removeOnComplete: true },
+        };
+      }),
+    );
+    if (jobs.length > 0) {
+      await this.queue.addBulk(jobs);
     }
   }
 
@@ -177,17 +200,57 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
       );
       return null;
     }
-    const event = Object.assign(new DomainEvent(), {
-      id: row.event_id,
-      organizationId: row.organization_id,
-      livemode: row.livemode,
-      type: row.type,
-      data: row.data,
-      messageSequence: row.message_sequence,
-      createdAt: row.created_at,
-    });
-    const outcome = await this.send(endpoint, event);
+    const outcome = await this.send(endpoint, eventOf(row));
     return this.recordOutcome({ id: row.id, endpointId, attempts: row.attempts }, endpoint, outcome);
+  }
+
+  /**
+   * The first attempts of up to BATCH_SIZE deliveries to one endpoint, sent concurrently; the
+   * successes are recorded by one UPDATE, each failure goes its own way (retry schedule, disable).
+   */
+  async attemptBatch(deliveryIds: string[], endpointId: string): Promise<{ succeeded: number; failed: number }> {
+    const endpoint = await this.cachedEndpoint(endpointId);
+    if (!endpoint?.enabled) {
+      await this.dataSource.query(
+        `UPDATE webhook_deliveries SET status = 'cancelled', next_attempt_at = NULL WHERE id = ANY($1::uuid[]) AND status = 'pending'`,
+        [deliveryIds],
+      );
+      return { succeeded: 0, failed: 0 };
+    }
+    const rows = (await this.dataSource.query(
+      `SELECT d.id, d.attempts, e.id AS event_id, e.organization_id, e.livemode, e.type, e.data, e.message_sequence, e.created_at
+         FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
+        WHERE d.id = ANY($1::uuid[]) AND d.status = 'pending'`,
+      [deliveryIds],
+    )) as DeliveryRow[];
+    const outcomes = await Promise.all(
+      rows.map(async (row) => ({ row, outcome: await this.send(endpoint, eventOf(row)) })),
+    );
+    const ok = outcomes.filter(({ outcome }) => isSuccess(outcome));
+    if (ok.length > 0) {
+      await this.dataSource.query(
+        `UPDATE webhook_deliveries d SET status = 'succeeded', attempts = d.attempts + 1, last_attempt_at = now(),
+                last_status_code = t.code, last_duration_ms = t.duration, last_response_excerpt = t.excerpt,
+                last_error = NULL, next_attempt_at = NULL, delivered_at = now()
+           FROM unnest($1::uuid[], $2::int[], $3::int[], $4::text[]) AS t (id, code, duration, excerpt)
+          WHERE d.id = t.id`,
+        [
+          ok.map(({ row }) => row.id),
+          ok.map(({ outcome }) => outcome.statusCode),
+          ok.map(({ outcome }) => outcome.durationMs),
+          ok.map(({ outcome }) => outcome.responseExcerpt),
+        ],
+      );
+      if (endpoint.failingSince) {
+        await this.dataSource.query(`UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1`, [endpoint.id]);
+        this.endpointCache.delete(endpoint.id);
+      }
+    }
+    const failed = outcomes.filter(({ outcome }) => !isSuccess(outcome));
+    for (const { row, outcome } of failed) {
+      await this.recordOutcome({ id: row.id, endpointId, attempts: row.attempts }, endpoint, outcome);
+    }
+    return { succeeded: ok.length, failed: failed.length };
   }
 
   /** Endpoints and their opened secrets, for a couple of seconds: the hot path reads them per attempt. */
@@ -248,7 +311,7 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
     const { retryScheduleMs, disableAfterMs } = this.config.outgoingWebhooks;
     const attempts = delivery.attempts + 1;
     const now = new Date();
-    const succeeded = outcome.statusCode !== null && outcome.statusCode >= 200 && outcome.statusCode < 300;
+    const succeeded = isSuccess(outcome);
     const gone = outcome.statusCode === 410;
     const exhausted = attempts >= retryScheduleMs.length;
     const nextDelay = succeeded || gone || exhausted ? null : withJitter(retryScheduleMs[attempts]);
@@ -336,6 +399,22 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
     );
     return due.length;
   }
+}
+
+function eventOf(row: DeliveryRow): DomainEvent {
+  return Object.assign(new DomainEvent(), {
+    id: row.event_id,
+    organizationId: row.organization_id,
+    livemode: row.livemode,
+    type: row.type,
+    data: row.data,
+    messageSequence: row.message_sequence,
+    createdAt: row.created_at,
+  });
+}
+
+export function isSuccess(outcome: AttemptOutcome): boolean {
+  return outcome.statusCode !== null && outcome.statusCode >= 200 && outcome.statusCode < 300;
 }
 
 /** ±10 % so retries of many deliveries do not arrive in lockstep. */
