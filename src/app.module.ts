@@ -20,6 +20,7 @@ import { ConversationsModule } from './modules/conversations/conversations.modul
 import { EventsModule } from './modules/events/events.module';
 import { HealthModule } from './modules/health/health.module';
 import { OutgoingWebhooksModule } from './modules/outgoing-webhooks/outgoing-webhooks.module';
+import { TemplatesModule } from './modules/templates/templates.module';
 import { MediaModule } from './modules/media/media.module';
 import { MetaModule } from './modules/meta/meta.module';
 import { MetaWebhooksModule } from './modules/meta-webhooks/meta-webhooks.module';
@@ -66,6 +67,7 @@ export class AppModule {
         MediaModule,
         EventsModule,
         OutgoingWebhooksModule,
+        TemplatesModule,
         MetaWebhooksModule,
         HealthModule,
         ...(runsWorkers ? [WorkerModule] : []),

@@ -15,6 +15,8 @@ const EXPECTED_ACCESS = [
   'DELETE /v1/contacts/:contactId  apiKey[contacts:write]',
   'DELETE /v1/organizations/:orgId/api-keys/:keyId  user',
   'DELETE /v1/outgoing-webhooks/:endpointId  apiKey[webhooks:write]',
+  'DELETE /v1/templates  apiKey[templates:write]',
+  'DELETE /v1/templates/:templateId  apiKey[templates:write]',
   'DELETE /v1/wabas/:wabaId  apiKey[wabas:write]',
   'GET /health  public',
   'GET /health/ready  public',
@@ -41,6 +43,8 @@ const EXPECTED_ACCESS = [
   'GET /v1/phone-numbers  apiKey[phone_numbers:read]',
   'GET /v1/phone-numbers/:phoneNumberId  apiKey[phone_numbers:read]',
   'GET /v1/phone-numbers/:phoneNumberId/health  apiKey[phone_numbers:read]',
+  'GET /v1/templates  apiKey[templates:read]',
+  'GET /v1/templates/:templateId  apiKey[templates:read]',
   'GET /v1/wabas  apiKey[wabas:read]',
   'GET /v1/wabas/:wabaId  apiKey[wabas:read]',
   'GET /v1/webhooks/meta  public',
@@ -58,7 +62,10 @@ const EXPECTED_ACCESS = [
   'POST /v1/outgoing-webhooks/:endpointId/test  apiKey[webhooks:write]',
   'POST /v1/phone-numbers/:phoneNumberId/register  apiKey[phone_numbers:write]',
   'POST /v1/sandbox/inbound  apiKey',
+  'POST /v1/templates  apiKey[templates:write]',
+  'POST /v1/templates/:templateId  apiKey[templates:write]',
   'POST /v1/wabas  apiKey[wabas:write]',
+  'POST /v1/wabas/:wabaId/templates/sync  apiKey[templates:write]',
   'POST /v1/webhooks/meta  public',
 ];
 

@@ -10,6 +10,8 @@ import { Waba } from '../modules/wabas/waba.entity';
 import { Contact } from '../modules/contacts/contact.entity';
 import { Conversation } from '../modules/conversations/conversation.entity';
 import { DomainEvent } from '../modules/events/event.entity';
+import { Template } from '../modules/templates/template.entity';
+import { Templates1764400000000 } from './migrations/1764400000000-Templates';
 import { Media } from '../modules/media/media.entity';
 import { WebhookDelivery } from '../modules/outgoing-webhooks/webhook-delivery.entity';
 import { WebhookEndpoint } from '../modules/outgoing-webhooks/webhook-endpoint.entity';
@@ -39,6 +41,7 @@ export const ENTITIES = [
   DomainEvent,
   WebhookEndpoint,
   WebhookDelivery,
+  Template,
 ];
 
 /** In the order they apply. */
@@ -47,4 +50,5 @@ export const MIGRATIONS = [
   WabasAndPhoneNumbers1764100000000,
   ContactsConversationsMessages1764200000000,
   EventsAndOutgoingWebhooks1764300000000,
+  Templates1764400000000,
 ];

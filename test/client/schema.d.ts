@@ -606,6 +606,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List message templates (filters: WABA, status, category, language, name) */
+        get: operations["listTemplates"];
+        put?: never;
+        /**
+         * Create a message template
+         * @description Checked against Meta's template rules first (errors name the component and field), then sent to Meta for review.
+         */
+        post: operations["createTemplate"];
+        /** Delete a template by name, in every language */
+        delete: operations["deleteTemplatesByName"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/templates/{templateId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a message template */
+        get: operations["getTemplate"];
+        put?: never;
+        /**
+         * Edit a message template
+         * @description Only APPROVED, REJECTED or PAUSED templates; an approved one keeps its category. It goes back to review.
+         */
+        post: operations["editTemplate"];
+        /** Delete one template (this language only) */
+        delete: operations["deleteTemplate"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/wabas": {
         parameters: {
             query?: never;
@@ -643,6 +687,23 @@ export interface paths {
          * @description Its phone numbers stop sending; its history is kept. Idempotent.
          */
         delete: operations["disconnectWaba"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wabas/{wabaId}/templates/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import the WABA's templates from Meta now */
+        post: operations["syncTemplates"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1342,6 +1403,132 @@ export interface components {
         };
         /** @enum {string} */
         Scope: "wabas:read" | "wabas:write" | "phone_numbers:read" | "phone_numbers:write" | "messages:read" | "messages:write" | "media:read" | "media:write" | "conversations:read" | "conversations:write" | "contacts:read" | "contacts:write" | "templates:read" | "templates:write" | "onboarding_links:read" | "onboarding_links:write" | "shared_inbox_links:read" | "shared_inbox_links:write" | "webhooks:read" | "webhooks:write" | "events:read";
+        TemplateButtonDto: {
+            /**
+             * @example [
+             *       "A-17"
+             *     ]
+             */
+            example?: string[];
+            /**
+             * @description OTP buttons: COPY_CODE, ONE_TAP or ZERO_TAP
+             * @example COPY_CODE
+             */
+            otpType?: string;
+            /** @example +15550001111 */
+            phoneNumber?: string;
+            /** @example Track order */
+            text?: string;
+            /**
+             * @description QUICK_REPLY, URL, PHONE_NUMBER, COPY_CODE, OTP or FLOW
+             * @example QUICK_REPLY
+             */
+            type: string;
+            /** @example https://example.com/o/{{1}} */
+            url?: string;
+        };
+        TemplateComponentDto: {
+            /** @description AUTHENTICATION BODY */
+            addSecurityRecommendation?: boolean;
+            buttons?: components["schemas"]["TemplateButtonDto"][];
+            /** @description AUTHENTICATION FOOTER, 1–90 */
+            codeExpirationMinutes?: number;
+            /**
+             * @description Examples for the variables: headerText, bodyText, headerTextNamedParams, bodyTextNamedParams, headerHandle
+             * @example {
+             *       "bodyText": [
+             *         [
+             *           "Ana",
+             *           "A-17"
+             *         ]
+             *       ]
+             *     }
+             */
+            example?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description HEADER: TEXT, IMAGE, VIDEO, DOCUMENT or LOCATION
+             * @example TEXT
+             */
+            format?: string;
+            /** @example Hi {{1}}, your order {{2}} ships today. */
+            text?: string;
+            /**
+             * @description HEADER, BODY, FOOTER or BUTTONS
+             * @example BODY
+             */
+            type: string;
+        };
+        TemplateCreateDto: {
+            /**
+             * @example UTILITY
+             * @enum {string}
+             */
+            category: "MARKETING" | "UTILITY" | "AUTHENTICATION";
+            components: components["schemas"]["TemplateComponentDto"][];
+            /** @example en_US */
+            language: string;
+            /**
+             * @description Lowercase letters, digits and underscores
+             * @example order_update
+             */
+            name: string;
+            /**
+             * @description Default positional
+             * @enum {string}
+             */
+            parameterFormat?: "positional" | "named";
+            /**
+             * Format: uuid
+             * @description Our id of the WABA
+             */
+            wabaId: string;
+        };
+        TemplateDto: {
+            /** @example UTILITY */
+            category: string;
+            /** @description In camelCase */
+            components: {
+                [key: string]: unknown;
+            }[];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            /** @example en_US */
+            language: string;
+            /** Format: date-time */
+            lastSyncedAt: string | null;
+            /** @example 1063234879 */
+            metaTemplateId: string;
+            /** @example order_update */
+            name: string;
+            parameterFormat: components["schemas"]["TemplateParameterFormat"];
+            /** @example INVALID_FORMAT */
+            rejectedReason: string | null;
+            /**
+             * @description Meta's status
+             * @example APPROVED
+             */
+            status: string;
+            /** Format: uuid */
+            wabaId: string;
+        };
+        TemplateEditDto: {
+            /** @enum {string} */
+            category?: "MARKETING" | "UTILITY" | "AUTHENTICATION";
+            /** @description Replaces all components */
+            components?: components["schemas"]["TemplateComponentDto"][];
+        };
+        /** @enum {string} */
+        TemplateParameterFormat: "POSITIONAL" | "NAMED";
+        TemplateSyncResultDto: {
+            imported: number;
+            /** @description Gone at Meta, removed here */
+            removed: number;
+            updated: number;
+        };
         WabaConnectDto: {
             /**
              * @description A system-user or business-integration token with whatsapp_business_management and whatsapp_business_messaging on this WABA. Checked against the Graph API, stored encrypted, never returned.
@@ -4197,6 +4384,436 @@ export interface operations {
             };
         };
     };
+    listTemplates: {
+        parameters: {
+            query?: {
+                /** @description How many items to return (default 20). */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+                wabaId?: string;
+                status?: string;
+                category?: "MARKETING" | "UTILITY" | "AUTHENTICATION";
+                language?: string;
+                /** @description Part of the name */
+                search?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["TemplateDto"][];
+                        meta: components["schemas"]["PageMetaDto"];
+                    };
+                };
+            };
+            /** @description VALIDATION_ERROR: the request is malformed; `details` lists each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED: credentials are missing, malformed, unknown, revoked or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN: the credential may not call this route (wrong kind of credential or missing scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    createTemplate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A unique string (up to 255 characters, e.g. a UUID) that makes retrying this request safe for 24 hours. A retry with the same key and body returns the first response with `Idempotent-Replayed: true`; the same key with a different body is refused with IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateCreateDto"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["TemplateDto"];
+                    };
+                };
+            };
+            /** @description VALIDATION_ERROR: the request is malformed; `details` lists each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED: credentials are missing, malformed, unknown, revoked or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN: the credential may not call this route (wrong kind of credential or missing scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description CONFLICT: the resource is in a state that does not allow this, or a request with this Idempotency-Key is in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description META_ERROR: the WhatsApp Cloud API refused or failed the call; `details.metaCode` is Meta's code. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    deleteTemplatesByName: {
+        parameters: {
+            query: {
+                wabaId: string;
+                name: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description VALIDATION_ERROR: the request is malformed; `details` lists each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED: credentials are missing, malformed, unknown, revoked or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN: the credential may not call this route (wrong kind of credential or missing scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND: no such resource in your organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description META_ERROR: the WhatsApp Cloud API refused or failed the call; `details.metaCode` is Meta's code. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                templateId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["TemplateDto"];
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: credentials are missing, malformed, unknown, revoked or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN: the credential may not call this route (wrong kind of credential or missing scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND: no such resource in your organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    editTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                templateId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateEditDto"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["TemplateDto"];
+                    };
+                };
+            };
+            /** @description VALIDATION_ERROR: the request is malformed; `details` lists each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED: credentials are missing, malformed, unknown, revoked or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN: the credential may not call this route (wrong kind of credential or missing scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND: no such resource in your organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description CONFLICT: the resource is in a state that does not allow this, or a request with this Idempotency-Key is in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description META_ERROR: the WhatsApp Cloud API refused or failed the call; `details.metaCode` is Meta's code. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    deleteTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                templateId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description UNAUTHORIZED: credentials are missing, malformed, unknown, revoked or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN: the credential may not call this route (wrong kind of credential or missing scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND: no such resource in your organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description META_ERROR: the WhatsApp Cloud API refused or failed the call; `details.metaCode` is Meta's code. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
     listWabas: {
         parameters: {
             query?: {
@@ -4473,6 +5090,84 @@ export interface operations {
             };
             /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    syncTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                wabaId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["TemplateSyncResultDto"];
+                    };
+                };
+            };
+            /** @description VALIDATION_ERROR: the request is malformed; `details` lists each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED: credentials are missing, malformed, unknown, revoked or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN: the credential may not call this route (wrong kind of credential or missing scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description CONFLICT: the resource is in a state that does not allow this, or a request with this Idempotency-Key is in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description META_ERROR: the WhatsApp Cloud API refused or failed the call; `details.metaCode` is Meta's code. */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -37,6 +37,7 @@ function wabaEventData(waba: Waba) {
 @Injectable()
 export class WabasService {
   private readonly logger = new Logger(WabasService.name);
+  private readonly connectedListeners: ((waba: Waba) => Promise<unknown>)[] = [];
 
   constructor(
     @InjectRepository(Waba) private readonly wabas: Repository<Waba>,
@@ -100,7 +101,17 @@ export class WabasService {
       return row;
     });
     this.events.nudge();
+    for (const listener of this.connectedListeners) {
+      await listener(waba).catch((error: unknown) => {
+        this.logger.warn(`After connecting WABA ${waba.id}: ${String(error)}`);
+      });
+    }
     return waba;
+  }
+
+  /** Work to do once a WABA is connected (e.g. importing its templates); a failure does not undo the connection. */
+  onConnected(listener: (waba: Waba) => Promise<unknown>): void {
+    this.connectedListeners.push(listener);
   }
 
   async list(principal: ApiKeyPrincipal, limit: number, cursor?: string): Promise<Page<Waba>> {

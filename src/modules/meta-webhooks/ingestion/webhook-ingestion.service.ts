@@ -168,6 +168,12 @@ export class WebhookIngestionService {
     value: TemplateStatusUpdateValue,
     result: IngestionResult,
   ): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE templates t SET status = $3::text, rejected_reason = CASE WHEN $3::text = 'REJECTED' THEN $4::text END, updated_at = now()
+         FROM wabas w
+        WHERE w.id = t.waba_id AND w.meta_waba_id = $1 AND t.meta_template_id = $2`,
+      [metaWabaId, String(value.message_template_id), value.event, value.reason ?? null],
+    );
     await this.recordForWaba(metaWabaId, 'template.status_updated', (wabaId) => ({
       wabaId,
       metaTemplateId: String(value.message_template_id),
