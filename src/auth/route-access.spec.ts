@@ -64,6 +64,7 @@ const EXPECTED_ACCESS = [
   'POST /v1/sandbox/inbound  apiKey',
   'POST /v1/templates  apiKey[templates:write]',
   'POST /v1/templates/:templateId  apiKey[templates:write]',
+  'POST /v1/templates/:templateId/preview  apiKey[templates:read]',
   'POST /v1/wabas  apiKey[wabas:write]',
   'POST /v1/wabas/:wabaId/templates/sync  apiKey[templates:write]',
   'POST /v1/webhooks/meta  public',

@@ -650,6 +650,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/templates/{templateId}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Render a template with parameters
+         * @description The text the customer would see. Parameters that do not fit the template (count per component, named parameters, media header) are TEMPLATE_PARAMETER_MISMATCH, each naming the component.
+         */
+        post: operations["previewTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/wabas": {
         parameters: {
             query?: never;
@@ -1297,6 +1317,28 @@ export interface components {
         };
         /** @enum {string} */
         RegistrationState: "registered" | "not_registered";
+        RenderedButtonDto: {
+            phoneNumber?: string;
+            /** @example Open order */
+            text: string;
+            /** @example URL */
+            type: string;
+            /** @example https://shop.example/o/A-17 */
+            url?: string;
+        };
+        RenderedHeaderDto: {
+            /** @example TEXT */
+            format: string;
+            /** @example Order A-17 news */
+            text: string | null;
+        };
+        RenderedTemplateDto: {
+            /** @example Hi Ana, your order ships Monday as planned. */
+            body: string;
+            buttons: components["schemas"]["RenderedButtonDto"][];
+            footer: string | null;
+            header: components["schemas"]["RenderedHeaderDto"] | null;
+        };
         SandboxInboundAcceptedDto: {
             /**
              * @description The wamid Meta gave the simulated message.
@@ -1521,8 +1563,69 @@ export interface components {
             /** @description Replaces all components */
             components?: components["schemas"]["TemplateComponentDto"][];
         };
+        TemplateParameterDto: {
+            /** @example SPRING10 */
+            couponCode?: string;
+            /**
+             * @example {
+             *       "fallbackValue": "$10"
+             *     }
+             */
+            currency?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @example {
+             *       "fallbackValue": "May 1"
+             *     }
+             */
+            dateTime?: {
+                [key: string]: unknown;
+            };
+            document?: {
+                [key: string]: unknown;
+            };
+            image?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Named templates: which variable
+             * @example first_name
+             */
+            parameterName?: string;
+            payload?: string;
+            /** @example Ana */
+            text?: string;
+            /**
+             * @description text, currency, date_time, image, video, document, coupon_code, payload
+             * @example text
+             */
+            type: string;
+            video?: {
+                [key: string]: unknown;
+            };
+        };
         /** @enum {string} */
         TemplateParameterFormat: "POSITIONAL" | "NAMED";
+        TemplatePreviewDto: {
+            /** @description Parameters as a send gives them (Meta's shape, camelCase) */
+            components?: components["schemas"]["TemplateSendComponentDto"][];
+        };
+        TemplateSendComponentDto: {
+            /**
+             * @description Buttons: the button's position
+             * @example 0
+             */
+            index?: string;
+            parameters: components["schemas"]["TemplateParameterDto"][];
+            /**
+             * @description Buttons: quick_reply, url, copy_code, …
+             * @example url
+             */
+            subType?: string;
+            /** @enum {string} */
+            type: "header" | "body" | "button";
+        };
         TemplateSyncResultDto: {
             imported: number;
             /** @description Gone at Meta, removed here */
@@ -4805,6 +4908,88 @@ export interface operations {
             };
             /** @description META_ERROR: the WhatsApp Cloud API refused or failed the call; `details.metaCode` is Meta's code. */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    previewTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                templateId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplatePreviewDto"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["RenderedTemplateDto"];
+                    };
+                };
+            };
+            /** @description VALIDATION_ERROR: the request is malformed; `details` lists each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED: credentials are missing, malformed, unknown, revoked or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN: the credential may not call this route (wrong kind of credential or missing scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND: no such resource in your organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED or a business rule failed; see `error.code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

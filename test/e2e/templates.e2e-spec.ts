@@ -230,6 +230,40 @@ describe('Message templates', () => {
     expect((await list(key, { wabaId })).data!.data.map((template) => template.name)).toEqual(['made_in_manager']);
   });
 
+  it('previews a template with its parameters, and refuses parameters that do not fit', async () => {
+    const { key, wabaId } = await liveWaba();
+    const created = await create(key, utility(wabaId));
+    const path = { headers: bearer(key), params: { path: { templateId: created.data!.data.id } } };
+    const text = (value: string) => ({ type: 'text', text: value });
+    const preview = await service.api.POST('/v1/templates/{templateId}/preview', {
+      ...path,
+      body: {
+        components: [
+          { type: 'header', parameters: [text('A-17')] },
+          { type: 'body', parameters: [text('Ana'), text('Monday')] },
+          { type: 'button', subType: 'url', index: '1', parameters: [text('A-17')] },
+        ],
+      },
+    });
+    expect(preview.data!.data).toEqual({
+      header: { format: 'TEXT', text: 'Order A-17 news' },
+      body: 'Hi Ana, your order ships Monday as planned.',
+      footer: 'Reply STOP to opt out',
+      buttons: [
+        { type: 'QUICK_REPLY', text: 'Track' },
+        { type: 'URL', text: 'Open order', url: 'https://shop.example/o/A-17' },
+        { type: 'PHONE_NUMBER', text: 'Call us', phoneNumber: '+15550001111' },
+      ],
+    });
+    const wrong = await service.api.POST('/v1/templates/{templateId}/preview', {
+      ...path,
+      body: { components: [{ type: 'body', parameters: [text('Ana')] }] },
+    });
+    expect(wrong.response.status).toBe(422);
+    expect(wrong.error!.error.code).toBe('TEMPLATE_PARAMETER_MISMATCH');
+    expect(wrong.error!.error.details!.map((detail) => detail.field)).toEqual(['header', 'body', 'buttons.1']);
+  });
+
   describe('validation', () => {
     it('names the component and field that break a rule, and creates nothing', async () => {
       const { key, wabaId } = await liveWaba();

@@ -14,6 +14,7 @@ import {
   TemplateListQueryDto,
   TemplateSyncResultDto,
 } from './dto/template.dto';
+import { RenderedTemplateDto, TemplatePreviewDto } from './dto/template-preview.dto';
 import { TemplatesService } from './templates.service';
 
 const templateId = new ResourceIdPipe('Template');
@@ -94,6 +95,26 @@ export class TemplatesController {
     @Body() body: TemplateEditDto,
   ): Promise<TemplateDto> {
     return TemplateDto.from(await this.templates.edit(principal, id, body));
+  }
+
+  @Post('templates/:templateId/preview')
+  @HttpCode(200)
+  @ApiKeyAuth('templates:read')
+  @ApiOperation({
+    summary: 'Render a template with parameters',
+    description:
+      'The text the customer would see. Parameters that do not fit the template (count per component, named ' +
+      'parameters, media header) are TEMPLATE_PARAMETER_MISMATCH, each naming the component.',
+  })
+  @ApiParam({ name: 'templateId', format: 'uuid' })
+  @ApiDataResponse(RenderedTemplateDto)
+  @ApiErrorResponses(400, 404, 422)
+  async previewTemplate(
+    @CurrentApiKey() principal: ApiKeyPrincipal,
+    @Param('templateId', templateId) id: string,
+    @Body() body: TemplatePreviewDto,
+  ): Promise<RenderedTemplateDto> {
+    return this.templates.preview(principal, id, body.components ?? []);
   }
 
   @Delete('templates/:templateId')

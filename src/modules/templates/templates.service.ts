@@ -12,6 +12,7 @@ import { metaFailure } from '../meta/meta-errors';
 import { Waba } from '../wabas/waba.entity';
 import { WabasService } from '../wabas/wabas.service';
 import { TemplateCreateDto, TemplateEditDto, TemplateListQueryDto } from './dto/template.dto';
+import { RenderedTemplate, renderTemplate, SendComponent } from './render-template';
 import { templateProblems } from './template-rules';
 import { EDITABLE_STATUSES, Template } from './template.entity';
 
@@ -210,6 +211,19 @@ export class TemplatesService implements OnModuleInit {
     );
     await this.refreshStatus(template.id, graph, token);
     return this.templates.findOneByOrFail({ id: template.id });
+  }
+
+  async preview(principal: ApiKeyPrincipal, id: string, components: SendComponent[]): Promise<RenderedTemplate> {
+    const template = await this.get(principal, id);
+    const { rendered, problems } = renderTemplate(template, components);
+    if (problems.length > 0) {
+      throw new AppException(
+        ErrorCode.TemplateParameterMismatch,
+        `The parameters do not fit template ${template.name} (${template.language})`,
+        problems,
+      );
+    }
+    return rendered;
   }
 
   async remove(principal: ApiKeyPrincipal, id: string): Promise<void> {
