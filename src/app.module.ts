@@ -22,6 +22,7 @@ import { HealthModule } from './modules/health/health.module';
 import { OutgoingWebhooksModule } from './modules/outgoing-webhooks/outgoing-webhooks.module';
 import { TemplatesModule } from './modules/templates/templates.module';
 import { MediaModule } from './modules/media/media.module';
+import { MessagesModule } from './modules/messages/messages.module';
 import { MetaModule } from './modules/meta/meta.module';
 import { MetaWebhooksModule } from './modules/meta-webhooks/meta-webhooks.module';
 import { PhoneNumbersModule } from './modules/phone-numbers/phone-numbers.module';
@@ -65,6 +66,7 @@ export class AppModule {
         ConversationsModule,
         ContactsModule,
         MediaModule,
+        MessagesModule,
         EventsModule,
         OutgoingWebhooksModule,
         TemplatesModule,

@@ -573,6 +573,125 @@ describe('Inbound messages, conversations and contacts', () => {
     });
   });
 
+  describe('messages API', () => {
+    it('lists and gets messages with filters, and marks one read at WhatsApp with a typing indicator', async () => {
+      const { key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant();
+      const from = customerPhone();
+      const first = await ingested(
+        key,
+        await inbound(key, { phoneNumberId, from, type: 'text', text: { body: 'one' } }),
+      );
+      const second = await ingested(
+        key,
+        await inbound(key, { phoneNumberId, from, type: 'text', text: { body: 'two' } }),
+      );
+
+      const listed = await service.api.GET('/v1/messages', {
+        headers: bearer(key),
+        params: { query: { direction: 'inbound', conversationId: first.conversation.id, limit: 1 } },
+      });
+      expect(listed.data!.data.map((message) => message.id)).toEqual([second.message.id]);
+      expect(listed.data!.meta.pagination.hasMore).toBe(true);
+      const none = await service.api.GET('/v1/messages', {
+        headers: bearer(key),
+        params: { query: { direction: 'outbound' } },
+      });
+      expect(none.data!.data).toEqual([]);
+      const one = await service.api.GET('/v1/messages/{messageId}', {
+        headers: bearer(key),
+        params: { path: { messageId: first.message.id } },
+      });
+      expect(one.data!.data).toMatchObject({
+        id: first.message.id,
+        content: { text: { body: 'one' } },
+        status: 'received',
+      });
+
+      const read = await service.api.POST('/v1/messages/{messageId}/read', {
+        headers: bearer(key),
+        params: { path: { messageId: second.message.id } },
+        body: { typingIndicator: true },
+      });
+      expect(read.data!.data).toMatchObject({ status: 'read', readAt: expect.any(String) });
+      const receipt = (await service.context.get(SandboxHost).get()).readReceipts(metaPhoneNumberId).at(-1);
+      expect(receipt).toMatchObject({
+        messageId: second.message.waMessageId,
+        body: { typing_indicator: { type: 'text' } },
+      });
+      // Earlier messages of the thread are read too, and nothing is unread any more.
+      const earlier = await service.api.GET('/v1/messages/{messageId}', {
+        headers: bearer(key),
+        params: { path: { messageId: first.message.id } },
+      });
+      expect(earlier.data!.data.status).toBe('read');
+      expect((await conversations(key, { unread: true })).data!.data).toEqual([]);
+    });
+
+    it('shows the status history of an outbound message, late statuses included', async () => {
+      const { tenant, key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant();
+      const messageId = newId();
+      await service.context.get(DataSource).query(
+        `INSERT INTO messages (id, organization_id, livemode, phone_number_id, direction, type, content, status, wa_message_id, occurred_at)
+         VALUES ($1, $2, false, $3, 'outbound', 'text', '{"text":{"body":"hi"}}', 'sent', $4, now())`,
+        [messageId, tenant.orgId, phoneNumberId, `wamid.H${messageId}`],
+      );
+      const now = Math.floor(Date.now() / 1000);
+      for (const [status, at] of [
+        ['read', now + 2],
+        ['delivered', now + 1],
+      ] as const) {
+        await processedEvent(
+          await postWebhook(
+            messagesValue(metaPhoneNumberId, {
+              statuses: [{ id: `wamid.H${messageId}`, status, timestamp: String(at) }],
+            }),
+          ),
+        );
+      }
+      const history = await service.api.GET('/v1/messages/{messageId}/statuses', {
+        headers: bearer(key),
+        params: { path: { messageId } },
+      });
+      expect(history.data!.data.map((event) => event.status)).toEqual(['delivered', 'read']);
+      const message = await service.api.GET('/v1/messages/{messageId}', {
+        headers: bearer(key),
+        params: { path: { messageId } },
+      });
+      expect(message.data!.data.status).toBe('read');
+      const refused = await service.api.POST('/v1/messages/{messageId}/read', {
+        headers: bearer(key),
+        params: { path: { messageId } },
+        body: {},
+      });
+      expect(refused.response.status).toBe(409);
+    });
+
+    it('validates filters, and gives another organization 404', async () => {
+      const owner = await sandboxTenant();
+      const { message } = await ingested(
+        owner.key,
+        await inbound(owner.key, {
+          phoneNumberId: owner.phoneNumberId,
+          from: customerPhone(),
+          type: 'text',
+          text: { body: 'x' },
+        }),
+      );
+      const bad = await service.api.GET('/v1/messages', {
+        headers: bearer(owner.key),
+        params: { query: { status: 'exploded' as never } },
+      });
+      expect(bad.response.status).toBe(400);
+      const other = await newTenant(service, { mode: 'test' });
+      const path = { headers: bearer(other.apiKey.key), params: { path: { messageId: message.id } } };
+      expect((await service.api.GET('/v1/messages/{messageId}', path)).response.status).toBe(404);
+      expect((await service.api.GET('/v1/messages/{messageId}/statuses', path)).response.status).toBe(404);
+      expect((await service.api.POST('/v1/messages/{messageId}/read', { ...path, body: {} })).response.status).toBe(
+        404,
+      );
+    });
+  });
+
   describe('contacts API', () => {
     it('upserts by phone idempotently, merges attributes, replaces tags and finds by tag and search', async () => {
       const { key } = await sandboxTenant();

@@ -31,7 +31,10 @@ function dataSchema(model: Type<unknown>, isArray: boolean) {
 }
 
 /** A success response `{ data: Model }` with the given status. */
-export function ApiDataResponse(model: Type<unknown>, options: { status?: number; description?: string } = {}) {
+export function ApiDataResponse(
+  model: Type<unknown>,
+  options: { status?: number; description?: string; isArray?: boolean } = {},
+) {
   const status = options.status ?? HttpStatus.OK;
   return applyDecorators(
     HttpCode(status),
@@ -39,7 +42,7 @@ export function ApiDataResponse(model: Type<unknown>, options: { status?: number
     ApiResponse({
       status,
       description: options.description ?? 'Success',
-      schema: { type: 'object', required: ['data'], properties: { data: dataSchema(model, false) } },
+      schema: { type: 'object', required: ['data'], properties: { data: dataSchema(model, options.isArray ?? false) } },
     }),
   );
 }
