@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { HousekeepingModule } from './modules/housekeeping/housekeeping.module';
+import { MessagesWorkerModule } from './modules/messages/messages-worker.module';
 import { MediaWorkerModule } from './modules/media/media-worker.module';
 import { OutgoingWebhooksWorkerModule } from './modules/outgoing-webhooks/outgoing-webhooks-worker.module';
 import { MetaWebhooksWorkerModule } from './modules/meta-webhooks/meta-webhooks-worker.module';
@@ -19,6 +20,7 @@ import { WorkerDrain } from './queue/worker-drain';
     MetaWebhooksWorkerModule,
     MediaWorkerModule,
     OutgoingWebhooksWorkerModule,
+    MessagesWorkerModule,
   ],
   providers: [WorkerDrain],
 })

@@ -56,6 +56,8 @@ const EXPECTED_ACCESS = [
   'POST /v1/admin/meta-webhooks/:eventId/replay  user',
   'POST /v1/contacts  apiKey[contacts:write]',
   'POST /v1/conversations/:conversationId/read  apiKey[conversations:write]',
+  'POST /v1/messages  apiKey[messages:write]',
+  'POST /v1/messages/:messageId/cancel  apiKey[messages:write]',
   'POST /v1/messages/:messageId/read  apiKey[messages:write]',
   'POST /v1/organizations  user',
   'POST /v1/organizations/:orgId/api-keys  user',

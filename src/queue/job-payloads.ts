@@ -39,3 +39,11 @@ export interface WebhookDeliveryJobs {
 }
 
 export type WebhookDeliveryJobName = keyof WebhookDeliveryJobs;
+
+export interface OutboundMessageJobs {
+  send: { messageId: string };
+  /** Queues again accepted messages whose job was lost. */
+  reconcile: Record<string, never>;
+}
+
+export type OutboundMessageJobName = keyof OutboundMessageJobs;

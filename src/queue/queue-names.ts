@@ -5,6 +5,7 @@ export const QueueName = {
   MetaWebhookEvents: 'meta-webhook-events',
   Media: 'media',
   WebhookDeliveries: 'webhook-deliveries',
+  OutboundMessages: 'outbound-messages',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 

@@ -318,7 +318,11 @@ export interface paths {
         /** List messages, newest first (filters: phone, contact, conversation, status, direction, dates) */
         get: operations["listMessages"];
         put?: never;
-        post?: never;
+        /**
+         * Send a message
+         * @description Checked against Meta's rules first (limits per type, 24-hour window for free-form messages, phone readiness, template status and parameters), stored `queued`, then delivered by a worker. Statuses follow as events.
+         */
+        post: operations["sendMessage"];
         delete?: never;
         options?: never;
         head?: never;
@@ -336,6 +340,23 @@ export interface paths {
         get: operations["getMessage"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/messages/{messageId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a message still queued */
+        post: operations["cancelMessage"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1207,6 +1228,150 @@ export interface components {
             /** @description Also show a typing indicator (until you reply, at most 25 s) */
             typingIndicator?: boolean;
         };
+        MessageSendDto: {
+            /**
+             * @description type audio
+             * @example {
+             *       "link": "https://example.com/a.ogg",
+             *       "voice": true
+             *     }
+             */
+            audio?: {
+                [key: string]: unknown;
+            };
+            /** @description type contacts */
+            contacts?: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * @description type document
+             * @example {
+             *       "filename": "a.pdf",
+             *       "link": "https://example.com/a.pdf"
+             *     }
+             */
+            document?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description type image: id (uploaded) or link, caption
+             * @example {
+             *       "link": "https://example.com/a.jpg"
+             *     }
+             */
+            image?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description type interactive
+             * @example {
+             *       "action": {
+             *         "buttons": [
+             *           {
+             *             "reply": {
+             *               "id": "a",
+             *               "title": "A"
+             *             },
+             *             "type": "reply"
+             *           }
+             *         ]
+             *       },
+             *       "body": {
+             *         "text": "Pick"
+             *       },
+             *       "type": "button"
+             *     }
+             */
+            interactive?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description type location
+             * @example {
+             *       "latitude": 52.52,
+             *       "longitude": 13.4,
+             *       "name": "Office"
+             *     }
+             */
+            location?: {
+                [key: string]: unknown;
+            };
+            /** @description Yours, echoed in every event of this message */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Format: uuid
+             * @description Our id of the sending phone number
+             */
+            phoneNumberId: string;
+            /**
+             * @description type reaction
+             * @example {
+             *       "emoji": "👍",
+             *       "messageId": "wamid.HBgL…"
+             *     }
+             */
+            reaction?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description The customer's business-scoped user id
+             * @example US.13491208655302741918
+             */
+            recipient?: string;
+            /**
+             * Format: uuid
+             * @description Our id of the message to quote
+             */
+            replyTo?: string;
+            /**
+             * @description type sticker
+             * @example {
+             *       "link": "https://example.com/a.webp"
+             *     }
+             */
+            sticker?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description type template
+             * @example {
+             *       "language": {
+             *         "code": "en_US"
+             *       },
+             *       "name": "hello_world"
+             *     }
+             */
+            template?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description type text
+             * @example {
+             *       "body": "Hello",
+             *       "previewUrl": false
+             *     }
+             */
+            text?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description The customer: E.164 phone or wa_id (or give recipient)
+             * @example +15551234567
+             */
+            to?: string;
+            type: components["schemas"]["OutboundMessageType"];
+            /**
+             * @description type video
+             * @example {
+             *       "link": "https://example.com/a.mp4"
+             *     }
+             */
+            video?: {
+                [key: string]: unknown;
+            };
+        };
         /** @enum {string} */
         MessageStatus: "queued" | "sending" | "sent" | "delivered" | "read" | "failed" | "cancelled" | "received";
         MessageStatusEventDto: {
@@ -1273,6 +1438,8 @@ export interface components {
             /** @description The caller's role in this organization. */
             role: components["schemas"]["MemberRole"];
         };
+        /** @enum {string} */
+        OutboundMessageType: "text" | "image" | "audio" | "video" | "document" | "sticker" | "location" | "contacts" | "interactive" | "template" | "reaction";
         PageMetaDto: {
             pagination: components["schemas"]["PaginationMetaDto"];
         };
@@ -3234,6 +3401,98 @@ export interface operations {
             };
         };
     };
+    sendMessage: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A unique string (up to 255 characters, e.g. a UUID) that makes retrying this request safe for 24 hours. A retry with the same key and body returns the first response with `Idempotent-Replayed: true`; the same key with a different body is refused with IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MessageSendDto"];
+            };
+        };
+        responses: {
+            /** @description Accepted and queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["MessageDto"];
+                    };
+                };
+            };
+            /** @description VALIDATION_ERROR: the request is malformed; `details` lists each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED: credentials are missing, malformed, unknown, revoked or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN: the credential may not call this route (wrong kind of credential or missing scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND: no such resource in your organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description CONFLICT: the resource is in a state that does not allow this, or a request with this Idempotency-Key is in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED or a business rule failed; see `error.code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
     getMessage: {
         parameters: {
             query?: never;
@@ -3276,6 +3535,75 @@ export interface operations {
             };
             /** @description NOT_FOUND: no such resource in your organization. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    cancelMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                messageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["MessageDto"];
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: credentials are missing, malformed, unknown, revoked or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN: the credential may not call this route (wrong kind of credential or missing scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND: no such resource in your organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description CONFLICT: the resource is in a state that does not allow this, or a request with this Idempotency-Key is in flight. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -3,18 +3,54 @@ import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiKeyAuth, CurrentApiKey } from '../../auth/decorators';
 import type { ApiKeyPrincipal } from '../../auth/principal';
 import { ResourceIdPipe } from '../../common/http/resource-id.pipe';
+import { Idempotent } from '../../common/idempotency/idempotent.decorator';
 import { ApiDataResponse, ApiErrorResponses, ApiPageResponse } from '../../common/openapi/api-responses.decorator';
 import { Page } from '../../common/pagination/page';
 import { MessageDto } from './dto/message.dto';
 import { MessageListQueryDto, MessageReadDto, MessageStatusEventDto } from './dto/message-query.dto';
+import { MessageSendDto } from './dto/message-send.dto';
 import { MessagesService } from './messages.service';
+import { MessageSenderService } from './send/message-sender.service';
 
 const messageId = new ResourceIdPipe('Message');
 
 @ApiTags('Messages')
 @Controller('v1/messages')
 export class MessagesController {
-  constructor(private readonly messages: MessagesService) {}
+  constructor(
+    private readonly messages: MessagesService,
+    private readonly sender: MessageSenderService,
+  ) {}
+
+  @Post()
+  @HttpCode(202)
+  @ApiKeyAuth('messages:write')
+  @Idempotent()
+  @ApiOperation({
+    summary: 'Send a message',
+    description:
+      "Checked against Meta's rules first (limits per type, 24-hour window for free-form messages, phone readiness, " +
+      'template status and parameters), stored `queued`, then delivered by a worker. Statuses follow as events.',
+  })
+  @ApiDataResponse(MessageDto, { status: 202, description: 'Accepted and queued' })
+  @ApiErrorResponses(400, 404, 409, 422)
+  async sendMessage(@CurrentApiKey() principal: ApiKeyPrincipal, @Body() body: MessageSendDto): Promise<MessageDto> {
+    return MessageDto.from(await this.sender.send(principal, body));
+  }
+
+  @Post(':messageId/cancel')
+  @HttpCode(200)
+  @ApiKeyAuth('messages:write')
+  @ApiOperation({ summary: 'Cancel a message still queued' })
+  @ApiParam({ name: 'messageId', format: 'uuid' })
+  @ApiDataResponse(MessageDto)
+  @ApiErrorResponses(404, 409)
+  async cancelMessage(
+    @CurrentApiKey() principal: ApiKeyPrincipal,
+    @Param('messageId', messageId) id: string,
+  ): Promise<MessageDto> {
+    return MessageDto.from(await this.sender.cancel(principal, id));
+  }
 
   @Get()
   @ApiKeyAuth('messages:read')

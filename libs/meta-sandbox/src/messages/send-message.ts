@@ -6,7 +6,7 @@ import type { CustomerRecord } from '../state/sandbox-state';
 import { PricingCategory, statusPayload, StatusInput } from '../webhooks/payloads';
 import { magicBehaviour } from './magic-recipients';
 import { checkTemplateSend } from './template-check';
-import { validateMessage, ValidatedMessage } from './validate-message';
+import { MessageRuleError, validateMessage, ValidatedMessage } from '@libs/meta-graph';
 
 const SERVICE_WINDOW_MS = 24 * 60 * 60 * 1000;
 
@@ -17,7 +17,7 @@ export function handleMessages(context: SandboxContext, phone: PhoneRecord, body
   if (body.status !== undefined) {
     return markRead(context, phone, body);
   }
-  const message = validateMessage(body);
+  const message = validated(body);
   if (!phone.registered) {
     throw GraphErrors.notRegistered();
   }
@@ -72,6 +72,25 @@ export function handleMessages(context: SandboxContext, phone: PhoneRecord, body
     ],
     messages: [{ id: messageId }],
   };
+}
+
+function validated(body: Json): ValidatedMessage {
+  try {
+    return validateMessage(body);
+  } catch (error) {
+    if (error instanceof MessageRuleError) {
+      throw new GraphError(
+        error.code,
+        error.code === 131008
+          ? 'Required parameter is missing'
+          : error.code === 131009
+            ? 'Parameter value is not valid'
+            : 'Invalid parameter',
+        error.message,
+      );
+    }
+    throw error;
+  }
 }
 
 function isInsideServiceWindow(context: SandboxContext, phone: PhoneRecord, customer: CustomerRecord): boolean {

@@ -1,4 +1,29 @@
-import { GraphErrors } from '../graph/graph-error';
+/**
+ * Meta's rules for a send request (reference §1.2): the envelope, each type's object and its limits.
+ * Shared by the sandbox (which answers Meta's error) and the service (which refuses before queueing).
+ */
+
+/** A broken rule, with the Meta code a send would fail with (100, 131008 or 131009). */
+export class MessageRuleError extends Error {
+  constructor(
+    readonly code: 100 | 131008 | 131009,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  /** The offending field as a dotted path (`text.body`, `interactive.action.buttons`), from the message. */
+  get field(): string {
+    const path = /(?:Param|parameter) ([a-z_]+(?:\['[a-z_]+'\]|\[\d+\])*)/i.exec(this.message)?.[1] ?? 'body';
+    return path.replace(/\['([a-z_]+)'\]/gi, '.$1').replace(/\[(\d+)\]/g, '.$1');
+  }
+}
+
+const GraphErrors = {
+  invalidParameter: (message: string) => new MessageRuleError(100, message),
+  missingParameter: (message: string) => new MessageRuleError(131008, message),
+  invalidParameterValue: (message: string) => new MessageRuleError(131009, message),
+};
 
 export const SENDABLE_TYPES = [
   'text',

@@ -1,0 +1,146 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { MetaApiError, OutboundMessage } from '@libs/meta-graph';
+import type { Queue } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { newId } from '../../../common/ids';
+import { OutboundMessageJobs } from '../../../queue/job-payloads';
+import { QueueName } from '../../../queue/queue-names';
+import { Contact } from '../../contacts/contact.entity';
+import { EventsService } from '../../events/events.service';
+import { recordEvent } from '../../events/record-event';
+import { applyParkedStatuses } from '../../meta-webhooks/ingestion/message-statuses';
+import { PhoneNumber } from '../../phone-numbers/phone-number.entity';
+import { WabasService } from '../../wabas/wabas.service';
+import { MessageDto } from '../dto/message.dto';
+import { Message, MessageError } from '../message.entity';
+import { metaMessageBody } from './meta-message-body';
+
+/** A queued or sending message this old without a wamid has lost its job. */
+const LOST_AFTER_MS = 2 * 60_000;
+
+/**
+ * Hands queued messages to Meta. Meta's answer only means "accepted": the statuses that follow
+ * (`sent`, `delivered`, `read`, `failed`) arrive as webhooks and are applied by ingestion.
+ */
+@Injectable()
+export class MessageDeliveryService {
+  private readonly logger = new Logger(MessageDeliveryService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectQueue(QueueName.OutboundMessages) private readonly queue: Queue,
+    private readonly wabas: WabasService,
+    private readonly events: EventsService,
+  ) {}
+
+  /**
+   * One attempt. Errors Meta says may pass (throughput, pair rate limit, 5xx, network) are thrown so
+   * the job retries with backoff; on the last attempt, and for errors that will not pass, the message fails.
+   */
+  async deliver(messageId: string, lastAttempt: boolean): Promise<string> {
+    const repository = this.dataSource.getRepository(Message);
+    const message = await repository.findOneBy({ id: messageId });
+    if (!message || !['queued', 'sending'].includes(message.status) || message.waMessageId) {
+      return message?.status ?? 'missing';
+    }
+    await repository.update({ id: message.id, status: 'queued' }, { status: 'sending' });
+    const phone = await this.dataSource.getRepository(PhoneNumber).findOneByOrFail({ id: message.phoneNumberId });
+    const contact = message.contactId
+      ? await this.dataSource.getRepository(Contact).findOneBy({ id: message.contactId })
+      : null;
+    const waba = await this.wabas.findById(phone.wabaId);
+    if (!waba || waba.disconnectedAt || !contact) {
+      await this.fail(message, {
+        code: 0,
+        title: 'Not sendable',
+        details: 'The WABA was disconnected or the contact deleted',
+      });
+      return 'failed';
+    }
+    const body = metaMessageBody({
+      type: message.type,
+      content: message.content,
+      to: contact.waId ? `+${contact.waId}` : null,
+      recipient: contact.waId ? null : contact.bsuid,
+      contextWaMessageId: typeof message.context?.id === 'string' ? message.context.id : null,
+      messageId: message.id,
+    });
+    try {
+      const { graph, token } = await this.wabas.access(waba);
+      const result = await graph.sendMessage(token, phone.metaPhoneNumberId, body as unknown as OutboundMessage);
+      const waMessageId = result.messages[0].id;
+      await this.dataSource.transaction(async (manager) => {
+        await manager.query(`UPDATE messages SET wa_message_id = $2, updated_at = now() WHERE id = $1`, [
+          message.id,
+          waMessageId,
+        ]);
+        await applyParkedStatuses(manager, phone.id, message.id, waMessageId);
+      });
+      this.events.nudge();
+      return 'accepted';
+    } catch (error) {
+      const retryable = !(error instanceof MetaApiError) || error.retry !== 'never';
+      if (retryable && !lastAttempt) {
+        throw error;
+      }
+      await this.fail(message, errorOf(error));
+      return 'failed';
+    }
+  }
+
+  private async fail(message: Message, error: MessageError): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query(
+        `UPDATE messages SET status = 'failed', failed_at = now(), error = $2, updated_at = now() WHERE id = $1`,
+        [message.id, JSON.stringify(error)],
+      );
+      await manager.query(
+        `INSERT INTO message_status_events (id, message_id, status, occurred_at, error) VALUES ($1, $2, 'failed', now(), $3)
+         ON CONFLICT (message_id, status) DO NOTHING`,
+        [newId(), message.id, JSON.stringify(error)],
+      );
+      const failed = await manager.getRepository(Message).findOneByOrFail({ id: message.id });
+      await recordEvent(manager, {
+        organizationId: message.organizationId,
+        livemode: message.livemode,
+        type: 'message.failed',
+        phoneNumberId: message.phoneNumberId,
+        messageId: message.id,
+        data: { ...MessageDto.from(failed), metadata: failed.metadata },
+      });
+    });
+    this.logger.warn(`Message ${message.id} failed: ${error.code} ${error.title}`);
+    this.events.nudge();
+  }
+
+  /** Queues again accepted messages that never reached Meta (queue flushed, worker killed). */
+  async reconcile(): Promise<number> {
+    const lost: { id: string }[] = await this.dataSource.query(
+      `SELECT id FROM messages
+        WHERE direction = 'outbound' AND status IN ('queued', 'sending') AND wa_message_id IS NULL
+          AND updated_at < now() - ($1 || ' milliseconds')::interval
+        ORDER BY id LIMIT 10000`,
+      [LOST_AFTER_MS],
+    );
+    if (lost.length > 0) {
+      await this.queue.addBulk(
+        lost.map(({ id }) => ({
+          name: 'send' as const,
+          data: { messageId: id } satisfies OutboundMessageJobs['send'],
+          opts: { jobId: id, removeOnComplete: true },
+        })),
+      );
+      this.logger.warn(`Queued ${lost.length} accepted message(s) again`);
+    }
+    return lost.length;
+  }
+}
+
+function errorOf(error: unknown): MessageError {
+  if (error instanceof MetaApiError) {
+    return { code: error.code, title: error.message, details: error.details };
+  }
+  return { code: 0, title: error instanceof Error ? error.message : String(error) };
+}

@@ -1,0 +1,228 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { MessageRuleError, validateMessage } from '@libs/meta-graph';
+import type { Queue } from 'bullmq';
+import { DataSource } from 'typeorm';
+import type { ApiKeyPrincipal } from '../../../auth/principal';
+import { AppException } from '../../../common/errors/app.exception';
+import { ErrorCode } from '../../../common/errors/error-code';
+import { newId } from '../../../common/ids';
+import { OutboundMessageJobs } from '../../../queue/job-payloads';
+import { QueueName } from '../../../queue/queue-names';
+import { resolveContact } from '../../contacts/contact-identity';
+import { contactIdentifier, contactReplyTo } from '../../contacts/contact.entity';
+import { ContactDto } from '../../contacts/dto/contact.dto';
+import { SERVICE_WINDOW_MS } from '../../conversations/conversation.entity';
+import { EventsService } from '../../events/events.service';
+import { recordEvent } from '../../events/record-event';
+import { assessPhoneHealth } from '../../phone-numbers/phone-health';
+import { PhoneNumbersService } from '../../phone-numbers/phone-numbers.service';
+import { renderTemplate, SendComponent } from '../../templates/render-template';
+import { Template } from '../../templates/template.entity';
+import { WabasService } from '../../wabas/wabas.service';
+import { MessageDto } from '../dto/message.dto';
+import { MessageSendDto } from '../dto/message-send.dto';
+import { Message } from '../message.entity';
+import { previewOf } from '../message-content';
+import { metaMessageBody } from './meta-message-body';
+
+/**
+ * Accepts a message: every rule Meta would enforce is checked here (limits, window, phone,
+ * template), the message is stored `queued` with its event, and its delivery job queued.
+ */
+@Injectable()
+export class MessageSenderService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectQueue(QueueName.OutboundMessages) private readonly queue: Queue,
+    private readonly phoneNumbers: PhoneNumbersService,
+    private readonly wabas: WabasService,
+    private readonly events: EventsService,
+  ) {}
+
+  async send(principal: ApiKeyPrincipal, dto: MessageSendDto): Promise<Message> {
+    const phone = await this.phoneNumbers.get(principal, dto.phoneNumberId);
+    const waba = await this.wabas.findById(phone.wabaId);
+    const isTemplate = dto.type === 'template';
+    const health = assessPhoneHealth(phone, Boolean(waba && !waba.disconnectedAt));
+    if (!health.capabilities[isTemplate ? 'canSendTemplates' : 'canSendMessages']) {
+      throw new AppException(ErrorCode.PhoneNotReady, 'This phone number cannot send this message now', {
+        reasons: health.reasons,
+      });
+    }
+    const waId = dto.to ? dto.to.replace(/[\s+\-()]/g, '') : undefined;
+    if (!waId && !dto.recipient) {
+      throw AppException.validation('Invalid request: give to or recipient', [
+        { field: 'to', message: 'to (a phone) or recipient (a BSUID) is required' },
+      ]);
+    }
+    const content = {
+      [dto.type]: dto.type === 'contacts' ? dto.contacts : (dto as unknown as Record<string, unknown>)[dto.type],
+    };
+    const messageId = newId();
+    const quoted = dto.replyTo ? await this.quoted(principal, dto.replyTo) : null;
+    const body = metaMessageBody({
+      type: dto.type,
+      content,
+      to: waId ? `+${waId}` : null,
+      recipient: dto.recipient ?? null,
+      contextWaMessageId: quoted,
+      messageId,
+    });
+    try {
+      validateMessage(dto.type === 'contacts' ? { ...body, contacts: body.contacts } : body);
+    } catch (error) {
+      if (error instanceof MessageRuleError) {
+        throw AppException.validation(`Invalid request: ${error.message}`, [
+          { field: error.field, message: error.message },
+        ]);
+      }
+      throw error;
+    }
+    if (isTemplate) {
+      await this.checkTemplate(phone.wabaId, dto.template ?? {});
+    }
+
+    const scope = { organizationId: principal.organizationId, livemode: principal.livemode };
+    const message = await this.dataSource.transaction(async (manager) => {
+      const { contact, created } = await resolveContact(manager, scope, { waId, bsuid: dto.recipient });
+      if (created) {
+        await recordEvent(manager, { ...scope, type: 'contact.created', data: ContactDto.from(contact) });
+      }
+      const now = new Date();
+      const [conversation] = (await manager.query(
+        `INSERT INTO conversations (id, organization_id, livemode, phone_number_id, contact_id, last_message_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (phone_number_id, contact_id) DO UPDATE SET updated_at = now()
+         RETURNING id, last_inbound_at`,
+        [newId(), scope.organizationId, scope.livemode, phone.id, contact.id, now],
+      )) as { id: string; last_inbound_at: Date | null }[];
+      const insideWindow =
+        conversation.last_inbound_at !== null &&
+        now.getTime() - conversation.last_inbound_at.getTime() < SERVICE_WINDOW_MS;
+      if (!isTemplate && !insideWindow) {
+        throw new AppException(
+          ErrorCode.OutsideCustomerServiceWindow,
+          'The customer has not written to this number in the last 24 hours: only a template may be sent',
+        );
+      }
+      const row = manager.getRepository(Message).create({
+        id: messageId,
+        ...scope,
+        phoneNumberId: phone.id,
+        conversationId: conversation.id,
+        contactId: contact.id,
+        direction: 'outbound',
+        type: dto.type,
+        content: content as Record<string, unknown>,
+        status: 'queued',
+        waMessageId: null,
+        context: quoted ? { id: quoted } : null,
+        referral: null,
+        metadata: dto.metadata ?? null,
+        error: null,
+        occurredAt: now,
+      });
+      await manager.save(row);
+      await manager.query(
+        `UPDATE conversations SET last_message_id = $2, last_message_at = $3, last_message_preview = $4,
+                last_message_direction = 'outbound', updated_at = now() WHERE id = $1`,
+        [conversation.id, messageId, now, previewOf(dto.type, content as Record<string, unknown>)],
+      );
+      const stored = await manager.getRepository(Message).findOneByOrFail({ id: messageId });
+      await recordEvent(manager, {
+        ...scope,
+        type: 'message.queued',
+        phoneNumberId: phone.id,
+        messageId,
+        data: {
+          ...MessageDto.from(stored),
+          metadata: stored.metadata,
+          contactIdentifier: contactIdentifier(contact),
+          contactReplyTo: contactReplyTo(contact),
+        },
+      });
+      return stored;
+    });
+    // The message is stored before the job exists: a lost job is found and queued again by the reconciler.
+    await this.queue.add('send', { messageId } satisfies OutboundMessageJobs['send'], {
+      jobId: messageId,
+      removeOnComplete: true,
+    });
+    this.events.nudge();
+    return message;
+  }
+
+  /** Cancels a message still waiting in the queue. */
+  async cancel(principal: ApiKeyPrincipal, id: string): Promise<Message> {
+    const cancelled = await this.dataSource.transaction(async (manager) => {
+      const [rows] = (await manager.query(
+        `UPDATE messages SET status = 'cancelled', updated_at = now()
+          WHERE id = $1 AND organization_id = $2 AND livemode = $3 AND status = 'queued' RETURNING id`,
+        [id, principal.organizationId, principal.livemode],
+      )) as [{ id: string }[], number];
+      if (rows.length === 0) {
+        return null;
+      }
+      const message = await manager.getRepository(Message).findOneByOrFail({ id });
+      await recordEvent(manager, {
+        organizationId: message.organizationId,
+        livemode: message.livemode,
+        type: 'message.cancelled',
+        phoneNumberId: message.phoneNumberId,
+        messageId: message.id,
+        data: { ...MessageDto.from(message), metadata: message.metadata },
+      });
+      return message;
+    });
+    if (!cancelled) {
+      const existing = await this.dataSource
+        .getRepository(Message)
+        .findOneBy({ id, organizationId: principal.organizationId, livemode: principal.livemode });
+      if (!existing) {
+        throw AppException.notFound('Message');
+      }
+      throw new AppException(
+        ErrorCode.Conflict,
+        `Only a queued message can be cancelled; this one is ${existing.status}`,
+      );
+    }
+    this.events.nudge();
+    return cancelled;
+  }
+
+  private async quoted(principal: ApiKeyPrincipal, replyTo: string): Promise<string> {
+    const message = await this.dataSource
+      .getRepository(Message)
+      .findOneBy({ id: replyTo, organizationId: principal.organizationId, livemode: principal.livemode });
+    if (!message?.waMessageId) {
+      throw AppException.validation('Invalid request: replyTo names no message that reached WhatsApp', [
+        { field: 'replyTo', message: 'unknown message' },
+      ]);
+    }
+    return message.waMessageId;
+  }
+
+  private async checkTemplate(wabaId: string, template: Record<string, unknown>): Promise<void> {
+    const name = String(template.name);
+    const language = String((template.language as { code?: string } | undefined)?.code);
+    const stored = await this.dataSource.getRepository(Template).findOneBy({ wabaId, name, language });
+    if (!stored || stored.status !== 'APPROVED') {
+      throw new AppException(
+        ErrorCode.TemplateNotFound,
+        stored
+          ? `Template ${name} (${language}) is ${stored.status}, not APPROVED`
+          : `No template ${name} in ${language} on this WABA (sync templates if it was created elsewhere)`,
+      );
+    }
+    const { problems } = renderTemplate(stored, (template.components as SendComponent[] | undefined) ?? []);
+    if (problems.length > 0) {
+      throw new AppException(
+        ErrorCode.TemplateParameterMismatch,
+        `The parameters do not fit template ${name} (${language})`,
+        problems,
+      );
+    }
+  }
+}

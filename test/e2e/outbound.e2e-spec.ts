@@ -1,0 +1,223 @@
+import { randomInt } from 'node:crypto';
+import { MAGIC_RECIPIENTS } from '@libs/meta-sandbox';
+import { SandboxHost } from '../../src/modules/meta/sandbox-host';
+import { bearer, newTenant } from '../helpers/factories';
+import { startTestService, TestService } from '../helpers/test-service';
+import { waitFor } from '../helpers/wait-for';
+
+/** Sending in test mode: the built-in sandbox is Meta, its status webhooks come back to us. */
+describe('Sending messages', () => {
+  let service: TestService;
+
+  beforeAll(async () => {
+    service = await startTestService();
+  });
+  afterAll(() => service.close());
+
+  async function sandboxTenant() {
+    const tenant = await newTenant(service, { mode: 'test' });
+    const wabas = await service.api.GET('/v1/wabas', { headers: bearer(tenant.apiKey.key) });
+    const waba = wabas.data!.data[0];
+    return {
+      key: tenant.apiKey.key,
+      wabaId: waba.id,
+      phoneNumberId: waba.phoneNumbers[0].id,
+      metaPhoneNumberId: waba.phoneNumbers[0].metaPhoneNumberId,
+    };
+  }
+
+  const customerPhone = () => `+1555${randomInt(1_000_000, 9_999_999)}`;
+
+  /** The customer writes first, opening the 24-hour window. */
+  async function customerWrites(key: string, phoneNumberId: string, from = customerPhone()) {
+    const { data } = await service.api.POST('/v1/sandbox/inbound', {
+      headers: bearer(key),
+      body: { phoneNumberId, from, type: 'text', text: { body: 'hi' } },
+    });
+    await waitFor('the inbound message', async () => {
+      const list = await service.api.GET('/v1/messages', {
+        headers: bearer(key),
+        params: { query: { direction: 'inbound' } },
+      });
+      return list.data!.data.find((message) => message.waMessageId === data!.data.messageId);
+    });
+    return from;
+  }
+
+  const send = (key: string, body: Record<string, unknown>) =>
+    service.api.POST('/v1/messages', { headers: bearer(key), body: body as never });
+  const statusOf = (key: string, id: string, status: string) =>
+    waitFor(`message ${id} to be ${status}`, async () => {
+      const result = await service.api.GET('/v1/messages/{messageId}', {
+        headers: bearer(key),
+        params: { path: { messageId: id } },
+      });
+      return result.data!.data.status === status ? result.data!.data : undefined;
+    });
+
+  it('sends a text inside the window in Meta’s exact shape, and follows it to read', async () => {
+    const { key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant();
+    const to = await customerWrites(key, phoneNumberId);
+    const accepted = await send(key, {
+      phoneNumberId,
+      to,
+      type: 'text',
+      text: { body: 'Your order shipped', previewUrl: false },
+      metadata: { orderId: 'A-17' },
+    });
+    expect(accepted.response.status).toBe(202);
+    expect(accepted.data!.data).toMatchObject({
+      status: 'queued',
+      direction: 'outbound',
+      content: { text: { body: 'Your order shipped' } },
+    });
+    const id = accepted.data!.data.id;
+
+    const read = await statusOf(key, id, 'read');
+    expect(read).toMatchObject({
+      waMessageId: expect.stringMatching(/^wamid\./),
+      sentAt: expect.any(String),
+      deliveredAt: expect.any(String),
+    });
+    const sandbox = await service.context.get(SandboxHost).get();
+    const request = sandbox.sentMessages(metaPhoneNumberId).find((sent) => sent.messageId === read.waMessageId)!;
+    expect(request.body).toEqual({
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to,
+      type: 'text',
+      text: { body: 'Your order shipped', preview_url: false },
+      biz_opaque_callback_data: id,
+    });
+    const history = await service.api.GET('/v1/messages/{messageId}/statuses', {
+      headers: bearer(key),
+      params: { path: { messageId: id } },
+    });
+    expect(history.data!.data.map((event) => event.status)).toEqual(['sent', 'delivered', 'read']);
+    const events = await waitFor('the message events', async () => {
+      const list = await service.api.GET('/v1/events', {
+        headers: bearer(key),
+        params: { query: { type: 'message.*' } },
+      });
+      const mine = list.data!.data.filter((event) => (event.data as { id: string }).id === id);
+      return mine.length === 4 ? mine : undefined;
+    });
+    expect(events.map((event) => [event.type, event.sequence])).toEqual([
+      ['message.read', 4],
+      ['message.delivered', 3],
+      ['message.sent', 2],
+      ['message.queued', 1],
+    ]);
+    expect(events[0].data).toMatchObject({ metadata: { orderId: 'A-17' }, contactReplyTo: to });
+  });
+
+  it('refuses free-form messages outside the window, and sends an approved template', async () => {
+    const { key, wabaId, phoneNumberId } = await sandboxTenant();
+    const to = customerPhone();
+    const outside = await send(key, { phoneNumberId, to, type: 'text', text: { body: 'hello?' } });
+    expect(outside.response.status).toBe(422);
+    expect(outside.error!.error.code).toBe('OUTSIDE_CUSTOMER_SERVICE_WINDOW');
+
+    const missing = await send(key, {
+      phoneNumberId,
+      to,
+      type: 'template',
+      template: { name: 'hello_world', language: { code: 'en_US' } },
+    });
+    expect(missing.error!.error.code).toBe('TEMPLATE_NOT_FOUND');
+    await service.api.POST('/v1/wabas/{wabaId}/templates/sync', { headers: bearer(key), params: { path: { wabaId } } });
+    const mismatch = await send(key, {
+      phoneNumberId,
+      to,
+      type: 'template',
+      template: {
+        name: 'hello_world',
+        language: { code: 'en_US' },
+        components: [{ type: 'body', parameters: [{ type: 'text', text: 'x' }] }],
+      },
+    });
+    expect(mismatch.response.status).toBe(422);
+    expect(mismatch.error!.error).toMatchObject({
+      code: 'TEMPLATE_PARAMETER_MISMATCH',
+      details: [expect.objectContaining({ field: 'body' })],
+    });
+    const template = await send(key, {
+      phoneNumberId,
+      to,
+      type: 'template',
+      template: { name: 'hello_world', language: { code: 'en_US' } },
+    });
+    expect(template.response.status).toBe(202);
+    await statusOf(key, template.data!.data.id, 'read');
+  });
+
+  it.each([
+    ['a text over 4096 characters', { type: 'text', text: { body: 'x'.repeat(4097) } }, 'text.body'],
+    ['an image with both id and link', { type: 'image', image: { id: '1', link: 'https://x.example/a.png' } }, 'image'],
+    [
+      '4 reply buttons',
+      {
+        type: 'interactive',
+        interactive: {
+          type: 'button',
+          body: { text: 'Pick' },
+          action: { buttons: [1, 2, 3, 4].map((i) => ({ type: 'reply', reply: { id: `b${i}`, title: `B${i}` } })) },
+        },
+      },
+      'interactive.action.buttons',
+    ],
+    ['a missing type object', { type: 'location' }, 'location'],
+  ])('refuses %s before queueing, naming the field', async (_case, message, field) => {
+    const { key, phoneNumberId } = await sandboxTenant();
+    const to = await customerWrites(key, phoneNumberId);
+    const result = await send(key, { phoneNumberId, to, ...message });
+    expect(result.response.status).toBe(400);
+    expect(result.error!.error.details![0].field).toBe(field);
+    const outbound = await service.api.GET('/v1/messages', {
+      headers: bearer(key),
+      params: { query: { direction: 'outbound' } },
+    });
+    expect(outbound.data!.data).toEqual([]);
+  });
+
+  it('fails a message Meta reports undeliverable, and one Meta refuses outright, with Meta’s code', async () => {
+    const { key, phoneNumberId } = await sandboxTenant();
+    const undeliverable = await customerWrites(key, phoneNumberId, `+${MAGIC_RECIPIENTS.undeliverable}`);
+    const first = await send(key, { phoneNumberId, to: undeliverable, type: 'text', text: { body: 'hi' } });
+    const failed = await statusOf(key, first.data!.data.id, 'failed');
+    expect(failed.error).toMatchObject({ code: 131026 });
+
+    const invalid = await customerWrites(key, phoneNumberId, `+${MAGIC_RECIPIENTS.invalidParameter}`);
+    const second = await send(key, { phoneNumberId, to: invalid, type: 'text', text: { body: 'hi' } });
+    const refused = await statusOf(key, second.data!.data.id, 'failed');
+    expect(refused.error).toMatchObject({ code: 100 });
+  });
+
+  it('retries a transient 5xx and then delivers', async () => {
+    const { key, phoneNumberId } = await sandboxTenant();
+    const to = await customerWrites(key, phoneNumberId, `+${MAGIC_RECIPIENTS.serverErrorOnce}`);
+    const accepted = await send(key, { phoneNumberId, to, type: 'text', text: { body: 'hi' } });
+    await statusOf(key, accepted.data!.data.id, 'read');
+  });
+
+  it('cancels only queued messages, and gives another organization 404', async () => {
+    const { key, phoneNumberId } = await sandboxTenant();
+    const to = await customerWrites(key, phoneNumberId);
+    const accepted = await send(key, { phoneNumberId, to, type: 'text', text: { body: 'hi' } });
+    await statusOf(key, accepted.data!.data.id, 'read');
+    const late = await service.api.POST('/v1/messages/{messageId}/cancel', {
+      headers: bearer(key),
+      params: { path: { messageId: accepted.data!.data.id } },
+    });
+    expect(late.response.status).toBe(409);
+
+    const other = await newTenant(service, { mode: 'test' });
+    const foreignSend = await send(other.apiKey.key, { phoneNumberId, to, type: 'text', text: { body: 'hi' } });
+    expect(foreignSend.response.status).toBe(404);
+    const foreignCancel = await service.api.POST('/v1/messages/{messageId}/cancel', {
+      headers: bearer(other.apiKey.key),
+      params: { path: { messageId: accepted.data!.data.id } },
+    });
+    expect(foreignCancel.response.status).toBe(404);
+  });
+});
