@@ -264,6 +264,53 @@ describe('Message templates', () => {
     expect(wrong.error!.error.details!.map((detail) => detail.field)).toEqual(['header', 'body', 'buttons.1']);
   });
 
+  it('sends an approved template with its parameters in Meta’s component shape', async () => {
+    const { key, wabaId } = await liveWaba();
+    const created = await create(key, utility(wabaId));
+    await statusOf(key, created.data!.data.id, 'APPROVED');
+    const wabas = await service.api.GET('/v1/wabas/{wabaId}', { headers: bearer(key), params: { path: { wabaId } } });
+    const phone = wabas.data!.data.phoneNumbers[0];
+    const text = (value: string) => ({ type: 'text', text: value });
+    const components = [
+      { type: 'header', parameters: [text('A-17')] },
+      { type: 'body', parameters: [text('Ana'), text('Monday')] },
+      { type: 'button', subType: 'url', index: '1', parameters: [text('A-17')] },
+    ];
+    const accepted = await service.api.POST('/v1/messages', {
+      headers: bearer(key),
+      body: {
+        phoneNumberId: phone.id,
+        to: '+15550007777',
+        type: 'template',
+        template: { name: 'order_update', language: { code: 'en_US' }, components },
+      },
+    });
+    expect(accepted.response.status).toBe(202);
+    const read = await waitFor('the template message to be read', async () => {
+      const result = await service.api.GET('/v1/messages/{messageId}', {
+        headers: bearer(key),
+        params: { path: { messageId: accepted.data!.data.id } },
+      });
+      return result.data!.data.status === 'read' ? result.data!.data : undefined;
+    });
+    const request = meta.sentMessages(phone.metaPhoneNumberId).find((sent) => sent.messageId === read.waMessageId)!;
+    expect(request.body.template).toEqual({
+      name: 'order_update',
+      language: { code: 'en_US', policy: 'deterministic' },
+      components: [
+        { type: 'header', parameters: [{ type: 'text', text: 'A-17' }] },
+        {
+          type: 'body',
+          parameters: [
+            { type: 'text', text: 'Ana' },
+            { type: 'text', text: 'Monday' },
+          ],
+        },
+        { type: 'button', sub_type: 'url', index: '1', parameters: [{ type: 'text', text: 'A-17' }] },
+      ],
+    });
+  });
+
   describe('validation', () => {
     it('names the component and field that break a rule, and creates nothing', async () => {
       const { key, wabaId } = await liveWaba();
