@@ -130,6 +130,17 @@ describe('Outgoing webhooks', () => {
         ).response.status,
       ];
       expect(statuses).toEqual([404, 404, 404, 404, 404, 404, 404, 404]);
+      // Events are the organization's own too.
+      await newContact(service, owner.key);
+      const ownerEvents = await service.api.GET('/v1/events', { headers: bearer(owner.key) });
+      const eventId = ownerEvents.data!.data[0].id;
+      const foreign = await service.api.GET('/v1/events/{eventId}', {
+        headers: bearer(other.key),
+        params: { path: { eventId } },
+      });
+      expect(foreign.response.status).toBe(404);
+      const theirs = await service.api.GET('/v1/events', { headers: bearer(other.key) });
+      expect(theirs.data!.data.map((event) => event.id)).not.toContain(eventId);
     });
   });
 

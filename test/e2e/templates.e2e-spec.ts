@@ -359,7 +359,16 @@ describe('Message templates', () => {
         })
       ).response.status,
     ];
-    expect(statuses).toEqual([404, 404, 404, 404]);
+    statuses.push(
+      (
+        await service.api.DELETE('/v1/templates', {
+          headers: bearer(other.key),
+          params: { query: { wabaId: owner.wabaId, name: 'hello_world' } },
+        })
+      ).response.status,
+      (await service.api.POST('/v1/templates/{templateId}/preview', { ...path, body: {} })).response.status,
+    );
+    expect(statuses).toEqual([404, 404, 404, 404, 404, 404]);
     expect((await list(other.key, { wabaId: owner.wabaId })).data!.data).toEqual([]);
   });
 });

@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
-import { WabasModule } from '../wabas/wabas.module';
+import { MessagesModule } from '../messages/messages.module';
 import { ConversationsController } from './conversations.controller';
 import { ConversationsService } from './conversations.service';
 
 @Module({
-  imports: [WabasModule],
+  imports: [MessagesModule],
   controllers: [ConversationsController],
   providers: [ConversationsService],
   exports: [ConversationsService],

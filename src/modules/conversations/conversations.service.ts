@@ -6,10 +6,8 @@ import { AppException } from '../../common/errors/app.exception';
 import { decodeTimedCursor, toTimedPage } from '../../common/pagination/cursor';
 import { Page } from '../../common/pagination/page';
 import { Contact } from '../contacts/contact.entity';
-import { metaFailure } from '../meta/meta-errors';
 import { Message } from '../messages/message.entity';
-import { PhoneNumber } from '../phone-numbers/phone-number.entity';
-import { WabasService } from '../wabas/wabas.service';
+import { MessagesService } from '../messages/messages.service';
 import { Conversation } from './conversation.entity';
 import { ConversationListQueryDto } from './dto/conversation-list-query.dto';
 
@@ -22,7 +20,7 @@ export interface ConversationWithContact {
 export class ConversationsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly wabas: WabasService,
+    private readonly messagesService: MessagesService,
   ) {}
 
   /** Newest activity first. A conversation that gets a new message moves to the top of later pages' start. */
@@ -89,40 +87,19 @@ export class ConversationsService {
   }
 
   /**
-   * Marks the conversation read: at Meta (the newest inbound message, which marks the earlier ones
-   * too) and here. Nothing to mark is not an error.
+   * Marks the conversation read: the newest inbound message, at Meta and here, which marks the
+   * earlier ones too. Nothing to mark is not an error.
    */
   async markRead(principal: ApiKeyPrincipal, id: string): Promise<ConversationWithContact> {
-    const { conversation, contact } = await this.get(principal, id);
+    const { conversation } = await this.get(principal, id);
     const latest = await this.dataSource.getRepository(Message).findOne({
       where: { conversationId: conversation.id, direction: 'inbound' },
       order: { occurredAt: 'DESC', id: 'DESC' },
     });
-    if (latest?.waMessageId && latest.status !== 'read') {
-      const phone = await this.dataSource
-        .getRepository(PhoneNumber)
-        .findOneByOrFail({ id: conversation.phoneNumberId });
-      const waba = await this.wabas.findById(phone.wabaId);
-      if (!waba) {
-        throw AppException.notFound('WABA');
-      }
-      const access = await this.wabas.access(waba);
-      await access.graph.markRead(access.token, phone.metaPhoneNumberId, latest.waMessageId).catch((error: unknown) => {
-        throw metaFailure(error);
-      });
+    if (latest && latest.status !== 'read') {
+      await this.messagesService.markRead(principal, latest.id, false);
     }
-    await this.dataSource.transaction(async (manager) => {
-      await manager.query(
-        `UPDATE messages SET status = 'read', read_at = COALESCE(read_at, now()), updated_at = now()
-          WHERE conversation_id = $1 AND direction = 'inbound' AND status = 'received'`,
-        [conversation.id],
-      );
-      await manager.query(`UPDATE conversations SET unread_count = 0, updated_at = now() WHERE id = $1`, [
-        conversation.id,
-      ]);
-    });
-    conversation.unreadCount = 0;
-    return { conversation, contact };
+    return this.get(principal, id);
   }
 
   private async contactsById(ids: string[]): Promise<Map<string, Contact>> {

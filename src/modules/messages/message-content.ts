@@ -14,6 +14,22 @@ export function camelCaseKeys(value: unknown): unknown {
   );
 }
 
+/** Our camelCase objects → Meta's snake_case ones (keys only; values such as texts stay as they are). */
+export function snakeCaseKeys(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return value.map(snakeCaseKeys);
+  }
+  if (!value || typeof value !== 'object') {
+    return value;
+  }
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).map(([key, item]) => [
+      key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`),
+      snakeCaseKeys(item),
+    ]),
+  );
+}
+
 const PREVIEW_LENGTH = 200;
 
 /** A one-line summary for conversation lists: the text, caption or a label for the type. */

@@ -45,7 +45,9 @@ export class WebhookDeliveriesProcessor extends WorkerHost {
         };
       case 'deliver': {
         const { deliveryId, endpointId } = job.data as WebhookDeliveryJobs['deliver'];
-        return this.withEndpointSlot(job, token, endpointId, 1, () => this.deliveries.attempt(deliveryId, endpointId));
+        return this.withEndpointSlot(job, token, endpointId, 1, () =>
+          this.deliveries.attemptBatch([deliveryId], endpointId),
+        );
       }
       case 'deliver-batch': {
         const { deliveryIds, endpointId } = job.data as WebhookDeliveryJobs['deliver-batch'];

@@ -181,32 +181,10 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
     );
   }
 
-  /** One attempt of one delivery. Returns null when there was nothing to do (done, cancelled, gone). */
-  async attempt(deliveryId: string, endpointId: string): Promise<WebhookDelivery | null> {
-    const endpoint = await this.cachedEndpoint(endpointId);
-    const [row] = (await this.dataSource.query(
-      `SELECT d.id, d.attempts, e.id AS event_id, e.organization_id, e.livemode, e.type, e.data, e.message_sequence, e.created_at
-         FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
-        WHERE d.id = $1 AND d.status = 'pending'`,
-      [deliveryId],
-    )) as DeliveryRow[];
-    if (!row) {
-      return null;
-    }
-    if (!endpoint?.enabled) {
-      await this.dataSource.query(
-        `UPDATE webhook_deliveries SET status = 'cancelled', next_attempt_at = NULL WHERE id = $1`,
-        [deliveryId],
-      );
-      return null;
-    }
-    const outcome = await this.send(endpoint, eventOf(row));
-    return this.recordOutcome({ id: row.id, endpointId, attempts: row.attempts }, endpoint, outcome);
-  }
-
   /**
-   * The first attempts of up to BATCH_SIZE deliveries to one endpoint, sent concurrently; the
-   * successes are recorded by one UPDATE, each failure goes its own way (retry schedule, disable).
+   * Attempts of up to BATCH_SIZE deliveries to one endpoint (first attempts come in batches, retries
+   * one by one), sent concurrently; the successes are recorded by one UPDATE, each failure goes its
+   * own way (retry schedule, disable). Deliveries no longer pending are skipped.
    */
   async attemptBatch(deliveryIds: string[], endpointId: string): Promise<{ succeeded: number; failed: number }> {
     const endpoint = await this.cachedEndpoint(endpointId);
@@ -248,7 +226,7 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
     }
     const failed = outcomes.filter(({ outcome }) => !isSuccess(outcome));
     for (const { row, outcome } of failed) {
-      await this.recordOutcome({ id: row.id, endpointId, attempts: row.attempts }, endpoint, outcome);
+      await this.recordFailure({ id: row.id, endpointId, attempts: row.attempts }, endpoint, outcome);
     }
     return { succeeded: ok.length, failed: failed.length };
   }
@@ -265,9 +243,13 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
   }
 
   /** Sends an event to an endpoint now (also the synchronous test delivery). */
-  async send(endpoint: WebhookEndpoint, event: DomainEvent): Promise<AttemptOutcome> {
+  async send(
+    endpoint: WebhookEndpoint,
+    event: DomainEvent,
+    secrets = this.signingSecrets(endpoint),
+  ): Promise<AttemptOutcome> {
     const body = JSON.stringify(eventEnvelope(event));
-    const headers = signedHeaders(this.signingSecrets(endpoint), event.id, body);
+    const headers = signedHeaders(secrets, event.id, body);
     const started = performance.now();
     try {
       const response = await request(endpoint.url, {
@@ -303,62 +285,47 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
     return secrets;
   }
 
-  private async recordOutcome(
+  /** A failed attempt: the next one is scheduled, or the delivery fails; a failing endpoint may be disabled. */
+  private async recordFailure(
     delivery: Pick<WebhookDelivery, 'id' | 'endpointId' | 'attempts'>,
     endpoint: WebhookEndpoint,
     outcome: AttemptOutcome,
-  ): Promise<WebhookDelivery> {
+  ): Promise<void> {
     const { retryScheduleMs, disableAfterMs } = this.config.outgoingWebhooks;
     const attempts = delivery.attempts + 1;
     const now = new Date();
-    const succeeded = isSuccess(outcome);
     const gone = outcome.statusCode === 410;
-    const exhausted = attempts >= retryScheduleMs.length;
-    const nextDelay = succeeded || gone || exhausted ? null : withJitter(retryScheduleMs[attempts]);
-    const update: Partial<WebhookDelivery> = {
-      attempts,
-      status: succeeded ? 'succeeded' : nextDelay === null ? 'failed' : 'pending',
-      lastAttemptAt: now,
-      lastStatusCode: outcome.statusCode,
-      lastDurationMs: outcome.durationMs,
-      lastResponseExcerpt: outcome.responseExcerpt,
-      lastError: outcome.error,
-      nextAttemptAt: nextDelay === null ? null : new Date(now.getTime() + nextDelay),
-      deliveredAt: succeeded ? now : null,
-    };
-    if (succeeded) {
-      // The hot path: one statement, no transaction.
-      await this.dataSource.query(
-        `UPDATE webhook_deliveries SET status = 'succeeded', attempts = $2, last_attempt_at = $3, last_status_code = $4,
-                last_duration_ms = $5, last_response_excerpt = $6, last_error = NULL, next_attempt_at = NULL, delivered_at = $3
-          WHERE id = $1`,
-        [delivery.id, attempts, now, outcome.statusCode, outcome.durationMs, outcome.responseExcerpt],
+    const nextDelay = gone || attempts >= retryScheduleMs.length ? null : withJitter(retryScheduleMs[attempts]);
+    await this.dataSource.transaction(async (manager) => {
+      await manager.getRepository(WebhookDelivery).update(
+        { id: delivery.id },
+        {
+          attempts,
+          status: nextDelay === null ? 'failed' : 'pending',
+          lastAttemptAt: now,
+          lastStatusCode: outcome.statusCode,
+          lastDurationMs: outcome.durationMs,
+          lastResponseExcerpt: outcome.responseExcerpt,
+          lastError: outcome.error,
+          nextAttemptAt: nextDelay === null ? null : new Date(now.getTime() + nextDelay),
+        },
       );
-      if (endpoint.failingSince) {
-        await this.dataSource.query(`UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1`, [endpoint.id]);
-        this.endpointCache.delete(endpoint.id);
+      const [current] = (await manager.query(`SELECT failing_since FROM webhook_endpoints WHERE id = $1 FOR UPDATE`, [
+        endpoint.id,
+      ])) as { failing_since: Date | null }[];
+      const failingSince = current?.failing_since ?? now;
+      if (!current?.failing_since) {
+        await manager.query(`UPDATE webhook_endpoints SET failing_since = $2 WHERE id = $1`, [endpoint.id, now]);
       }
-    } else {
-      await this.dataSource.transaction(async (manager) => {
-        await manager.getRepository(WebhookDelivery).update({ id: delivery.id }, update);
-        const [current] = (await manager.query(`SELECT failing_since FROM webhook_endpoints WHERE id = $1 FOR UPDATE`, [
-          endpoint.id,
-        ])) as { failing_since: Date | null }[];
-        const failingSince = current?.failing_since ?? now;
-        if (!current?.failing_since) {
-          await manager.query(`UPDATE webhook_endpoints SET failing_since = $2 WHERE id = $1`, [endpoint.id, now]);
-        }
-        const reason = gone ? 'gone' : now.getTime() - failingSince.getTime() >= disableAfterMs ? 'failing' : null;
-        if (reason) {
-          await this.disable(manager, endpoint, reason);
-        }
-      });
-      this.endpointCache.delete(endpoint.id);
-    }
+      const reason = gone ? 'gone' : now.getTime() - failingSince.getTime() >= disableAfterMs ? 'failing' : null;
+      if (reason) {
+        await this.disable(manager, endpoint, reason);
+      }
+    });
+    this.endpointCache.delete(endpoint.id);
     if (nextDelay !== null) {
       await this.queueAttempts([{ id: delivery.id, endpointId: delivery.endpointId, attempts, delayMs: nextDelay }]);
     }
-    return Object.assign(new WebhookDelivery(), delivery, update);
   }
 
   private async disable(

@@ -195,9 +195,10 @@ export class PhoneNumbersService {
       this.logger.warn(`Resync of phone ${phone.id} failed: ${phone.lastSyncError}`);
     }
     const after = assessPhoneHealth(phone, true);
+    const healthChanged = JSON.stringify(before.capabilities) !== JSON.stringify(after.capabilities);
     await this.dataSource.transaction(async (manager) => {
       await manager.save(phone);
-      if (JSON.stringify(before.capabilities) !== JSON.stringify(after.capabilities)) {
+      if (healthChanged) {
         await recordEvent(manager, {
           organizationId: phone.organizationId,
           livemode: phone.livemode,
@@ -212,7 +213,9 @@ export class PhoneNumbersService {
         });
       }
     });
-    this.events.nudge();
+    if (healthChanged) {
+      this.events.nudge();
+    }
     return phone;
   }
 

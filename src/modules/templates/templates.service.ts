@@ -8,6 +8,7 @@ import { ErrorCode } from '../../common/errors/error-code';
 import { newId } from '../../common/ids';
 import { decodeCursor, toPage } from '../../common/pagination/cursor';
 import { Page } from '../../common/pagination/page';
+import { snakeCaseKeys } from '../messages/message-content';
 import { metaFailure } from '../meta/meta-errors';
 import { Waba } from '../wabas/waba.entity';
 import { WabasService } from '../wabas/wabas.service';
@@ -18,21 +19,7 @@ import { EDITABLE_STATUSES, Template } from './template.entity';
 
 /** Our camelCase component shape → Meta's snake_case one (types and formats upper-case). */
 function toMetaComponents(components: object[]): TemplateComponent[] {
-  const snake = (value: unknown): unknown => {
-    if (Array.isArray(value)) {
-      return value.map(snake);
-    }
-    if (!value || typeof value !== 'object') {
-      return value;
-    }
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>).map(([key, item]) => [
-        key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`),
-        snake(item),
-      ]),
-    );
-  };
-  return (snake(components) as Record<string, unknown>[]).map((component) => ({
+  return (snakeCaseKeys(components) as Record<string, unknown>[]).map((component) => ({
     ...component,
     type: String(component.type).toUpperCase(),
     ...(typeof component.format === 'string' && { format: component.format.toUpperCase() }),
@@ -240,7 +227,7 @@ export class TemplatesService implements OnModuleInit {
 
   /** Deletes the template in every language, as Meta's delete-by-name does. */
   async removeByName(principal: ApiKeyPrincipal, wabaId: string, name: string): Promise<number> {
-    const waba = await this.activeWaba(principal, wabaId, 'body');
+    const waba = await this.activeWaba(principal, wabaId);
     const local = await this.templates.countBy({ wabaId: waba.id, name });
     if (local === 0) {
       throw AppException.notFound('Template');

@@ -71,7 +71,7 @@ export class MessageSenderService {
       messageId,
     });
     try {
-      validateMessage(dto.type === 'contacts' ? { ...body, contacts: body.contacts } : body);
+      validateMessage(body);
     } catch (error) {
       if (error instanceof MessageRuleError) {
         throw AppException.validation(`Invalid request: ${error.message}`, [

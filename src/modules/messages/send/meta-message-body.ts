@@ -1,18 +1,4 @@
-/** Our camelCase objects → Meta's snake_case ones (keys only; values such as texts stay as they are). */
-export function snakeCaseKeys(value: unknown): unknown {
-  if (Array.isArray(value)) {
-    return value.map(snakeCaseKeys);
-  }
-  if (!value || typeof value !== 'object') {
-    return value;
-  }
-  return Object.fromEntries(
-    Object.entries(value as Record<string, unknown>).map(([key, item]) => [
-      key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`),
-      snakeCaseKeys(item),
-    ]),
-  );
-}
+import { snakeCaseKeys } from '../message-content';
 
 /** The body of `POST /{phone}/messages` for a stored outbound message. */
 export function metaMessageBody(input: {
