@@ -12,10 +12,16 @@ export class MessageRuleError extends Error {
     super(message);
   }
 
-  /** The offending field as a dotted path (`text.body`, `interactive.action.buttons`), from the message. */
+  /**
+   * The offending field as a dotted path in our camelCase API (`text.body`, `reaction.messageId`,
+   * `interactive.action.buttons.0.reply.title`), from the message.
+   */
   get field(): string {
     const path = /(?:Param|parameter) ([a-z_]+(?:\['[a-z_]+'\]|\[\d+\])*)/i.exec(this.message)?.[1] ?? 'body';
-    return path.replace(/\['([a-z_]+)'\]/gi, '.$1').replace(/\[(\d+)\]/g, '.$1');
+    return path
+      .replace(/\['([a-z_]+)'\]/gi, '.$1')
+      .replace(/\[(\d+)\]/g, '.$1')
+      .replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
   }
 }
 
@@ -145,12 +151,15 @@ function checkInteractive(interactive: Json): void {
       const ids = new Set<string>();
       const titles = new Set<string>();
       buttons.forEach((button, index) => {
-        const reply = requireObject(isObject(button) ? button.reply : undefined, `buttons[${index}]['reply']`);
-        ids.add(requireString(reply.id, `buttons[${index}]['reply']['id']`, 256));
-        titles.add(requireString(reply.title, `buttons[${index}]['reply']['title']`, 20));
+        const at = `interactive['action']['buttons'][${index}]['reply']`;
+        const reply = requireObject(isObject(button) ? button.reply : undefined, at);
+        ids.add(requireString(reply.id, `${at}['id']`, 256));
+        titles.add(requireString(reply.title, `${at}['title']`, 20));
       });
       if (ids.size !== buttons.length || titles.size !== buttons.length) {
-        throw GraphErrors.invalidParameterValue('Button ids and titles must be unique.');
+        throw GraphErrors.invalidParameterValue(
+          "Param interactive['action']['buttons'] must have unique ids and titles.",
+        );
       }
       return;
     }
@@ -160,31 +169,34 @@ function checkInteractive(interactive: Json): void {
       const sections = requireArray(action.sections, "interactive['action']['sections']", 1, 10);
       let rows = 0;
       sections.forEach((section, index) => {
-        const value = requireObject(section, `sections[${index}]`);
+        const at = `interactive['action']['sections'][${index}]`;
+        const value = requireObject(section, at);
         if (sections.length > 1) {
-          requireString(value.title, `sections[${index}]['title']`, 24);
+          requireString(value.title, `${at}['title']`, 24);
         } else {
-          optionalString(value.title, `sections[${index}]['title']`, 24);
+          optionalString(value.title, `${at}['title']`, 24);
         }
-        const sectionRows = requireArray(value.rows, `sections[${index}]['rows']`, 1, 10);
+        const sectionRows = requireArray(value.rows, `${at}['rows']`, 1, 10);
         sectionRows.forEach((row, rowIndex) => {
-          const item = requireObject(row, `rows[${rowIndex}]`);
-          requireString(item.id, `rows[${rowIndex}]['id']`, 200);
-          requireString(item.title, `rows[${rowIndex}]['title']`, 24);
-          optionalString(item.description, `rows[${rowIndex}]['description']`, 72);
+          const item = requireObject(row, `${at}['rows'][${rowIndex}]`);
+          requireString(item.id, `${at}['rows'][${rowIndex}]['id']`, 200);
+          requireString(item.title, `${at}['rows'][${rowIndex}]['title']`, 24);
+          optionalString(item.description, `${at}['rows'][${rowIndex}]['description']`, 72);
         });
         rows += sectionRows.length;
       });
       if (rows > 10) {
-        throw GraphErrors.invalidParameterValue('A list message can have at most 10 rows in total.');
+        throw GraphErrors.invalidParameterValue(
+          "Param interactive['action']['sections'] can have at most 10 rows in total.",
+        );
       }
       return;
     }
     case 'cta_url': {
       requireString(body?.text, "interactive['body']['text']", 1024);
       const parameters = requireObject(action.parameters, "interactive['action']['parameters']");
-      requireString(parameters.display_text, "parameters['display_text']", 20);
-      requireString(parameters.url, "parameters['url']");
+      requireString(parameters.display_text, "interactive['action']['parameters']['display_text']", 20);
+      requireString(parameters.url, "interactive['action']['parameters']['url']");
       return;
     }
     case 'flow':
@@ -220,9 +232,15 @@ function checkContent(type: SendableType, content: Json): void {
       checkMedia(content, type, false);
       return;
     case 'location':
-      for (const key of ['latitude', 'longitude']) {
+      for (const [key, limit] of [
+        ['latitude', 90],
+        ['longitude', 180],
+      ] as const) {
         if (content[key] === undefined || Number.isNaN(Number(content[key]))) {
           throw GraphErrors.missingParameter(`The parameter location['${key}'] is required and numeric.`);
+        }
+        if (Math.abs(Number(content[key])) > limit) {
+          throw GraphErrors.invalidParameterValue(`Param location['${key}'] must be between -${limit} and ${limit}.`);
         }
       }
       return;

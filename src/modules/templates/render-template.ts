@@ -33,6 +33,7 @@ interface StoredComponent {
   type: string;
   format?: string;
   text?: string;
+  add_security_recommendation?: boolean;
   buttons?: { type: string; text?: string; url?: string; phone_number?: string }[];
 }
 
@@ -99,9 +100,13 @@ export function renderTemplate(
         header = { format, text: null };
       }
     } else if (type === 'BODY') {
+      // Only an authentication body has no text: Meta writes it, with the code as its one variable (§6.2).
+      const text =
+        component.text ??
+        `{{1}} is your verification code.${component.add_security_recommendation ? ' For your security, do not share this code.' : ''}`;
       const parameters = parametersFor('body');
-      expect('body', variablesOf(component.text), parameters);
-      body = fill(component.text ?? '', parameters, named);
+      expect('body', variablesOf(text), parameters);
+      body = fill(text, parameters, named);
     } else if (type === 'FOOTER') {
       footer = component.text ?? null;
     } else if (type === 'BUTTONS') {

@@ -106,6 +106,25 @@ function checkComponents(components: TemplateComponent[]): void {
   }
 }
 
+/**
+ * Meta writes an authentication template's body itself (reference §6.2): the code as its one
+ * variable, then the security advice when asked for. Sends give the code as the body parameter.
+ */
+function withAuthenticationBody(category: string, components: TemplateComponent[]): TemplateComponent[] {
+  if (category !== 'AUTHENTICATION') {
+    return components;
+  }
+  const advice = ' For your security, do not share this code.';
+  return components.map((component) =>
+    component.type === 'BODY' && component.text === undefined
+      ? {
+          ...component,
+          text: `{{1}} is your verification code.${component.add_security_recommendation ? advice : ''}`,
+        }
+      : component,
+  );
+}
+
 /** `POST /{waba}/message_templates`: stored PENDING, reviewed after the configured delay. */
 export function createTemplate(context: SandboxContext, wabaId: string, body: Json): Json {
   const name = body.name;
@@ -119,7 +138,7 @@ export function createTemplate(context: SandboxContext, wabaId: string, body: Js
   if (!CATEGORIES.includes(category)) {
     throw GraphErrors.invalidParameter(`Param category must be one of ${CATEGORIES.join(', ')}.`);
   }
-  const components = normalizeComponents(body.components);
+  const components = withAuthenticationBody(category, normalizeComponents(body.components));
   const { state } = context;
   if (state.findTemplate(wabaId, name, body.language)) {
     throw formatError(2388024, `Content in ${body.language} already exists for template ${name}.`);
@@ -155,7 +174,7 @@ export function editTemplate(context: SandboxContext, template: TemplateRecord, 
     template.category = category;
   }
   if (body.components !== undefined) {
-    template.components = normalizeComponents(body.components);
+    template.components = withAuthenticationBody(template.category, normalizeComponents(body.components));
   }
   template.status = 'PENDING';
   scheduleReview(context, template);

@@ -1,0 +1,580 @@
+import { randomInt } from 'node:crypto';
+import { SandboxHost } from '../../src/modules/meta/sandbox-host';
+import { bearer, newTenant } from '../helpers/factories';
+import { startTestService, TestService } from '../helpers/test-service';
+import { waitFor } from '../helpers/wait-for';
+
+type Json = Record<string, unknown>;
+/** The customer a row talks to: who, and the message they wrote first (for reactions and replies). */
+interface Chat {
+  to: string;
+  inboundWamid: string;
+  inboundId: string;
+}
+
+/**
+ * Every outbound type `POST /v1/messages` takes, in test mode: the built-in sandbox is Meta. For each,
+ * the request Meta receives is exactly its documented shape (reference §1.2), and the statuses come back.
+ */
+describe('Sending each message type', () => {
+  let service: TestService;
+
+  beforeAll(async () => {
+    service = await startTestService();
+  });
+  afterAll(() => service.close());
+
+  async function sandboxTenant() {
+    const tenant = await newTenant(service, { mode: 'test' });
+    const wabas = await service.api.GET('/v1/wabas', { headers: bearer(tenant.apiKey.key) });
+    const waba = wabas.data!.data[0];
+    return {
+      key: tenant.apiKey.key,
+      wabaId: waba.id,
+      phoneNumberId: waba.phoneNumbers[0].id,
+      metaPhoneNumberId: waba.phoneNumbers[0].metaPhoneNumberId,
+    };
+  }
+
+  const customerPhone = () => `+1555${randomInt(1_000_000, 9_999_999)}`;
+
+  /** The customer writes first, opening the 24-hour window. */
+  async function customerWrites(key: string, phoneNumberId: string, from = customerPhone()): Promise<Chat> {
+    const { data } = await service.api.POST('/v1/sandbox/inbound', {
+      headers: bearer(key),
+      body: { phoneNumberId, from, type: 'text', text: { body: 'hi' } },
+    });
+    const inbound = await waitFor('the inbound message', async () => {
+      const list = await service.api.GET('/v1/messages', {
+        headers: bearer(key),
+        params: { query: { direction: 'inbound' } },
+      });
+      return list.data!.data.find((message) => message.waMessageId === data!.data.messageId);
+    });
+    return { to: from, inboundWamid: inbound.waMessageId!, inboundId: inbound.id };
+  }
+
+  const send = (key: string, body: Json) =>
+    service.api.POST('/v1/messages', { headers: bearer(key), body: body as never });
+  const statusOf = (key: string, id: string, status: string) =>
+    waitFor(`message ${id} to be ${status}`, async () => {
+      const result = await service.api.GET('/v1/messages/{messageId}', {
+        headers: bearer(key),
+        params: { path: { messageId: id } },
+      });
+      return result.data!.data.status === status ? result.data!.data : undefined;
+    });
+
+  describe('in Meta’s exact request shape', () => {
+    let tenant: Awaited<ReturnType<typeof sandboxTenant>>;
+
+    /** A marketing template (image header, 2 body variables, URL button variable) and an OTP one. */
+    beforeAll(async () => {
+      tenant = await sandboxTenant();
+      const { key, wabaId } = tenant;
+      const templates = [
+        {
+          wabaId,
+          name: 'spring_launch',
+          language: 'en_US',
+          category: 'MARKETING',
+          components: [
+            { type: 'HEADER', format: 'IMAGE', example: { headerHandle: ['4::aW1hZ2UvanBlZw==:ARZ'] } },
+            {
+              type: 'BODY',
+              text: 'Hi {{1}}, the {{2}} collection is in store now.',
+              example: { bodyText: [['Ana', 'spring']] },
+            },
+            {
+              type: 'BUTTONS',
+              buttons: [{ type: 'URL', text: 'Shop now', url: 'https://shop.example/c/{{1}}', example: ['spring'] }],
+            },
+          ],
+        },
+        {
+          wabaId,
+          name: 'login_code',
+          language: 'en_US',
+          category: 'AUTHENTICATION',
+          components: [
+            { type: 'BODY', addSecurityRecommendation: true },
+            { type: 'FOOTER', codeExpirationMinutes: 10 },
+            { type: 'BUTTONS', buttons: [{ type: 'OTP', otpType: 'COPY_CODE', text: 'Copy code' }] },
+          ],
+        },
+      ];
+      await Promise.all(
+        templates.map(async (template) => {
+          const created = await service.api.POST('/v1/templates', { headers: bearer(key), body: template as never });
+          expect(created.response.status).toBe(201);
+          await waitFor(`template ${template.name} to be approved`, async () => {
+            const result = await service.api.GET('/v1/templates/{templateId}', {
+              headers: bearer(key),
+              params: { path: { templateId: created.data!.data.id } },
+            });
+            return result.data!.data.status === 'APPROVED' ? true : undefined;
+          });
+        }),
+      );
+    });
+
+    const link = (path: string) => `https://cdn.shop.example/${path}`;
+    const text = (value: string) => ({ type: 'text', text: value });
+    const contactCard = {
+      name: { formattedName: 'Ana Silva', firstName: 'Ana', lastName: 'Silva' },
+      phones: [{ phone: '+1 555 010 2030', type: 'WORK', waId: '15550102030' }],
+      emails: [{ email: 'ana@shop.example', type: 'WORK' }],
+      addresses: [{ street: '1 Main St', city: 'Springfield', countryCode: 'US', type: 'WORK' }],
+      org: { company: 'Shop', title: 'Support' },
+      urls: [{ url: 'https://shop.example', type: 'WORK' }],
+      birthday: '1990-04-01',
+    };
+
+    // [case, our request (camelCase), what Meta receives besides the envelope (snake_case), final status]
+    it.each<[string, (chat: Chat) => Json, (chat: Chat) => Json, 'read' | 'sent']>([
+      [
+        'text with a link preview',
+        () => ({ type: 'text', text: { body: 'New arrivals: https://shop.example/new', previewUrl: true } }),
+        () => ({ type: 'text', text: { body: 'New arrivals: https://shop.example/new', preview_url: true } }),
+        'read',
+      ],
+      [
+        'image by link with a caption',
+        () => ({ type: 'image', image: { link: link('a.jpg'), caption: 'The blue one' } }),
+        () => ({ type: 'image', image: { link: link('a.jpg'), caption: 'The blue one' } }),
+        'read',
+      ],
+      [
+        'audio as a voice note',
+        () => ({ type: 'audio', audio: { link: link('note.ogg'), voice: true } }),
+        () => ({ type: 'audio', audio: { link: link('note.ogg'), voice: true } }),
+        'read',
+      ],
+      [
+        'video by link with a caption',
+        () => ({ type: 'video', video: { link: link('demo.mp4'), caption: 'How it works' } }),
+        () => ({ type: 'video', video: { link: link('demo.mp4'), caption: 'How it works' } }),
+        'read',
+      ],
+      [
+        'document with filename and caption',
+        () => ({
+          type: 'document',
+          document: { link: link('inv.pdf'), filename: 'invoice-17.pdf', caption: 'Invoice' },
+        }),
+        () => ({
+          type: 'document',
+          document: { link: link('inv.pdf'), filename: 'invoice-17.pdf', caption: 'Invoice' },
+        }),
+        'read',
+      ],
+      [
+        'sticker by link',
+        () => ({ type: 'sticker', sticker: { link: link('thanks.webp') } }),
+        () => ({ type: 'sticker', sticker: { link: link('thanks.webp') } }),
+        'read',
+      ],
+      [
+        'location (coordinates as Meta’s decimal strings)',
+        () => ({
+          type: 'location',
+          location: { latitude: 52.52, longitude: 13.405, name: 'Shop', address: 'Main St 1' },
+        }),
+        () => ({
+          type: 'location',
+          location: { latitude: '52.52', longitude: '13.405', name: 'Shop', address: 'Main St 1' },
+        }),
+        'read',
+      ],
+      [
+        'contacts with a full card',
+        () => ({ type: 'contacts', contacts: [contactCard] }),
+        () => ({
+          type: 'contacts',
+          contacts: [
+            {
+              name: { formatted_name: 'Ana Silva', first_name: 'Ana', last_name: 'Silva' },
+              phones: [{ phone: '+1 555 010 2030', type: 'WORK', wa_id: '15550102030' }],
+              emails: [{ email: 'ana@shop.example', type: 'WORK' }],
+              addresses: [{ street: '1 Main St', city: 'Springfield', country_code: 'US', type: 'WORK' }],
+              org: { company: 'Shop', title: 'Support' },
+              urls: [{ url: 'https://shop.example', type: 'WORK' }],
+              birthday: '1990-04-01',
+            },
+          ],
+        }),
+        'read',
+      ],
+      [
+        'reaction to the customer’s message (only `sent` follows, as at Meta)',
+        (chat) => ({ type: 'reaction', reaction: { messageId: chat.inboundWamid, emoji: '👍' } }),
+        (chat) => ({ type: 'reaction', reaction: { message_id: chat.inboundWamid, emoji: '👍' } }),
+        'sent',
+      ],
+      [
+        'reaction removal (empty emoji)',
+        (chat) => ({ type: 'reaction', reaction: { messageId: chat.inboundWamid, emoji: '' } }),
+        (chat) => ({ type: 'reaction', reaction: { message_id: chat.inboundWamid, emoji: '' } }),
+        'sent',
+      ],
+      [
+        'interactive reply buttons with header and footer',
+        () => ({
+          type: 'interactive',
+          interactive: {
+            type: 'button',
+            header: { type: 'text', text: 'Your order' },
+            body: { text: 'Is the delivery time OK?' },
+            footer: { text: 'Shop support' },
+            action: {
+              buttons: [
+                { type: 'reply', reply: { id: 'yes', title: 'Yes' } },
+                { type: 'reply', reply: { id: 'later', title: 'Later, please' } },
+                { type: 'reply', reply: { id: 'call', title: 'Call me' } },
+              ],
+            },
+          },
+        }),
+        () => ({
+          type: 'interactive',
+          interactive: {
+            type: 'button',
+            header: { type: 'text', text: 'Your order' },
+            body: { text: 'Is the delivery time OK?' },
+            footer: { text: 'Shop support' },
+            action: {
+              buttons: [
+                { type: 'reply', reply: { id: 'yes', title: 'Yes' } },
+                { type: 'reply', reply: { id: 'later', title: 'Later, please' } },
+                { type: 'reply', reply: { id: 'call', title: 'Call me' } },
+              ],
+            },
+          },
+        }),
+        'read',
+      ],
+      [
+        'interactive list with sections and rows',
+        () => ({
+          type: 'interactive',
+          interactive: {
+            type: 'list',
+            header: { type: 'text', text: 'Menu' },
+            body: { text: 'Pick a delivery slot' },
+            footer: { text: 'Times are local' },
+            action: {
+              button: 'See slots',
+              sections: [
+                {
+                  title: 'Morning',
+                  rows: [
+                    { id: 'm1', title: '8–10', description: 'Before work' },
+                    { id: 'm2', title: '10–12' },
+                  ],
+                },
+                { title: 'Evening', rows: [{ id: 'e1', title: '18–20', description: 'After work' }] },
+              ],
+            },
+          },
+        }),
+        () => ({
+          type: 'interactive',
+          interactive: {
+            type: 'list',
+            header: { type: 'text', text: 'Menu' },
+            body: { text: 'Pick a delivery slot' },
+            footer: { text: 'Times are local' },
+            action: {
+              button: 'See slots',
+              sections: [
+                {
+                  title: 'Morning',
+                  rows: [
+                    { id: 'm1', title: '8–10', description: 'Before work' },
+                    { id: 'm2', title: '10–12' },
+                  ],
+                },
+                { title: 'Evening', rows: [{ id: 'e1', title: '18–20', description: 'After work' }] },
+              ],
+            },
+          },
+        }),
+        'read',
+      ],
+      [
+        'interactive cta_url',
+        () => ({
+          type: 'interactive',
+          interactive: {
+            type: 'cta_url',
+            body: { text: 'Track your parcel' },
+            action: { name: 'cta_url', parameters: { displayText: 'Track', url: 'https://shop.example/t/A-17' } },
+          },
+        }),
+        () => ({
+          type: 'interactive',
+          interactive: {
+            type: 'cta_url',
+            body: { text: 'Track your parcel' },
+            action: { name: 'cta_url', parameters: { display_text: 'Track', url: 'https://shop.example/t/A-17' } },
+          },
+        }),
+        'read',
+      ],
+      [
+        'interactive location_request_message',
+        () => ({
+          type: 'interactive',
+          interactive: {
+            type: 'location_request_message',
+            body: { text: 'Where should we deliver?' },
+            action: { name: 'send_location' },
+          },
+        }),
+        () => ({
+          type: 'interactive',
+          interactive: {
+            type: 'location_request_message',
+            body: { text: 'Where should we deliver?' },
+            action: { name: 'send_location' },
+          },
+        }),
+        'read',
+      ],
+      [
+        'marketing template with header, body and URL-button parameters',
+        () => ({
+          type: 'template',
+          template: {
+            name: 'spring_launch',
+            language: { code: 'en_US' },
+            components: [
+              { type: 'header', parameters: [{ type: 'image', image: { link: link('spring.jpg') } }] },
+              { type: 'body', parameters: [text('Ana'), text('spring')] },
+              { type: 'button', subType: 'url', index: '0', parameters: [text('spring')] },
+            ],
+          },
+        }),
+        () => ({
+          type: 'template',
+          template: {
+            name: 'spring_launch',
+            language: { code: 'en_US', policy: 'deterministic' },
+            components: [
+              { type: 'header', parameters: [{ type: 'image', image: { link: link('spring.jpg') } }] },
+              { type: 'body', parameters: [text('Ana'), text('spring')] },
+              { type: 'button', sub_type: 'url', index: '0', parameters: [text('spring')] },
+            ],
+          },
+        }),
+        'read',
+      ],
+      [
+        'authentication template with a copy-code (OTP) button',
+        () => ({
+          type: 'template',
+          template: {
+            name: 'login_code',
+            language: { code: 'en_US' },
+            components: [
+              { type: 'body', parameters: [text('483920')] },
+              { type: 'button', subType: 'url', index: '0', parameters: [text('483920')] },
+            ],
+          },
+        }),
+        () => ({
+          type: 'template',
+          template: {
+            name: 'login_code',
+            language: { code: 'en_US', policy: 'deterministic' },
+            components: [
+              { type: 'body', parameters: [text('483920')] },
+              { type: 'button', sub_type: 'url', index: '0', parameters: [text('483920')] },
+            ],
+          },
+        }),
+        'read',
+      ],
+      [
+        'text replying to the customer’s message (replyTo → context)',
+        (chat) => ({ type: 'text', text: { body: 'Yes, it comes in blue' }, replyTo: chat.inboundId }),
+        (chat) => ({
+          type: 'text',
+          text: { body: 'Yes, it comes in blue' },
+          context: { message_id: chat.inboundWamid },
+        }),
+        'read',
+      ],
+    ])('%s', async (_case, request, expected, finalStatus) => {
+      const { key, phoneNumberId, metaPhoneNumberId } = tenant;
+      const chat = await customerWrites(key, phoneNumberId);
+      const accepted = await send(key, { phoneNumberId, to: chat.to, ...request(chat) });
+      expect(accepted.response.status).toBe(202);
+      expect(accepted.data!.data).toMatchObject({ status: 'queued', direction: 'outbound', type: request(chat).type });
+      const id = accepted.data!.data.id;
+
+      const final = await statusOf(key, id, finalStatus);
+      const sandbox = await service.context.get(SandboxHost).get();
+      const received = sandbox.sentMessages(metaPhoneNumberId).filter((sent) => sent.messageId === final.waMessageId);
+      expect(received).toHaveLength(1);
+      expect(received[0].body).toEqual({
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        to: chat.to,
+        ...expected(chat),
+        biz_opaque_callback_data: id,
+      });
+      const history = await service.api.GET('/v1/messages/{messageId}/statuses', {
+        headers: bearer(key),
+        params: { path: { messageId: id } },
+      });
+      expect(history.data!.data.map((event) => event.status)).toEqual(
+        finalStatus === 'read' ? ['sent', 'delivered', 'read'] : ['sent'],
+      );
+    });
+  });
+
+  const replyButton = (id: string, title: string) => ({ type: 'reply', reply: { id, title } });
+  const rows = (prefix: string, count: number) =>
+    Array.from({ length: count }, (_, index) => ({ id: `${prefix}${index}`, title: `Slot ${index}` }));
+
+  // [case, the message (type and its object), the field named in the 400]
+  it.each<[string, Json, string]>([
+    ['a text without a body', { type: 'text', text: { previewUrl: true } }, 'text.body'],
+    [
+      'an image caption over 1024 characters',
+      { type: 'image', image: { link: 'https://x.example/a.jpg', caption: 'x'.repeat(1025) } },
+      'image.caption',
+    ],
+    [
+      'an audio with a caption',
+      { type: 'audio', audio: { link: 'https://x.example/a.ogg', caption: 'Listen' } },
+      'audio.caption',
+    ],
+    ['a video link that is not http(s)', { type: 'video', video: { link: 'ftp://x.example/a.mp4' } }, 'video.link'],
+    [
+      'a document filename over 240 characters',
+      { type: 'document', document: { link: 'https://x.example/a.pdf', filename: `${'x'.repeat(237)}.pdf` } },
+      'document.filename',
+    ],
+    ['a sticker with neither id nor link', { type: 'sticker', sticker: {} }, 'sticker'],
+    ['a latitude out of range', { type: 'location', location: { latitude: 91, longitude: 13.4 } }, 'location.latitude'],
+    ['a location without longitude', { type: 'location', location: { latitude: 52.5 } }, 'location.longitude'],
+    [
+      'a contact card without name',
+      { type: 'contacts', contacts: [{ phones: [{ phone: '+15550102030' }] }] },
+      'contacts.0.name',
+    ],
+    [
+      'a contact name without formattedName',
+      { type: 'contacts', contacts: [{ name: { firstName: 'Ana' } }] },
+      'contacts.0.name.formattedName',
+    ],
+    ['a reaction without messageId', { type: 'reaction', reaction: { emoji: '👍' } }, 'reaction.messageId'],
+    [
+      'a reaction without emoji',
+      { type: 'reaction', reaction: { messageId: 'wamid.HBgLMTU1NTAxMDIwMzA=' } },
+      'reaction.emoji',
+    ],
+    [
+      'a reply button title over 20 characters',
+      {
+        type: 'interactive',
+        interactive: {
+          type: 'button',
+          body: { text: 'Pick' },
+          action: { buttons: [replyButton('a', 'x'.repeat(21))] },
+        },
+      },
+      'interactive.action.buttons.0.reply.title',
+    ],
+    [
+      'reply buttons with the same id',
+      {
+        type: 'interactive',
+        interactive: {
+          type: 'button',
+          body: { text: 'Pick' },
+          action: { buttons: [replyButton('a', 'A'), replyButton('a', 'B')] },
+        },
+      },
+      'interactive.action.buttons',
+    ],
+    [
+      'a list with 11 rows across its sections',
+      {
+        type: 'interactive',
+        interactive: {
+          type: 'list',
+          body: { text: 'Pick a slot' },
+          action: {
+            button: 'Slots',
+            sections: [
+              { title: 'Morning', rows: rows('m', 6) },
+              { title: 'Evening', rows: rows('e', 5) },
+            ],
+          },
+        },
+      },
+      'interactive.action.sections',
+    ],
+    [
+      'a list button label over 20 characters',
+      {
+        type: 'interactive',
+        interactive: {
+          type: 'list',
+          body: { text: 'Pick' },
+          action: { button: 'x'.repeat(21), sections: [{ rows: rows('r', 1) }] },
+        },
+      },
+      'interactive.action.button',
+    ],
+    [
+      'a cta_url without url',
+      {
+        type: 'interactive',
+        interactive: {
+          type: 'cta_url',
+          body: { text: 'Track' },
+          action: { name: 'cta_url', parameters: { displayText: 'Track' } },
+        },
+      },
+      'interactive.action.parameters.url',
+    ],
+    [
+      'a cta_url display text over 20 characters',
+      {
+        type: 'interactive',
+        interactive: {
+          type: 'cta_url',
+          body: { text: 'Track' },
+          action: { name: 'cta_url', parameters: { displayText: 'x'.repeat(21), url: 'https://x.example' } },
+        },
+      },
+      'interactive.action.parameters.displayText',
+    ],
+    [
+      'a location request without body',
+      { type: 'interactive', interactive: { type: 'location_request_message', action: { name: 'send_location' } } },
+      'interactive.body.text',
+    ],
+    ['a template without language', { type: 'template', template: { name: 'hello_world' } }, 'template.language'],
+    ['a template without name', { type: 'template', template: { language: { code: 'en_US' } } }, 'template.name'],
+  ])('refuses %s before queueing, naming the field', async (_case, message, field) => {
+    const { key, phoneNumberId } = await sandboxTenant();
+    const { to } = await customerWrites(key, phoneNumberId);
+    const result = await send(key, { phoneNumberId, to, ...message });
+    expect(result.response.status).toBe(400);
+    expect(result.error!.error).toMatchObject({
+      code: 'VALIDATION_ERROR',
+      details: [expect.objectContaining({ field })],
+    });
+    expect(result.error!.error.details).toHaveLength(1);
+    const outbound = await service.api.GET('/v1/messages', {
+      headers: bearer(key),
+      params: { query: { direction: 'outbound' } },
+    });
+    expect(outbound.data!.data).toEqual([]);
+  });
+});
