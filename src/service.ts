@@ -1,11 +1,15 @@
+import multipart from '@fastify/multipart';
 import { INestApplicationContext, Logger, ModuleMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { isUnexpectedMultipart } from './common/http/multipart';
 import { requestIdFor } from './common/http/request-id';
 import { buildOpenApiDocument } from './common/openapi/build-openapi-document';
+import { AppException } from './common/errors/app.exception';
+import { ErrorCode } from './common/errors/error-code';
 import { AppConfig } from './config/app-config';
 import { prepareDatabase } from './database/prepare-database';
 import { SandboxHost } from './modules/meta/sandbox-host';
@@ -35,8 +39,14 @@ export async function createHttpApp(
     forceCloseConnections: 'idle',
     trustProxy: true,
   });
-  // JSON is the only body we accept; anything else is 415 UNSUPPORTED_MEDIA_TYPE.
+  // JSON is the only body we accept, but for media uploads; anything else is 415 UNSUPPORTED_MEDIA_TYPE.
   adapter.getInstance().removeContentTypeParser(['text/plain']);
+  void adapter.getInstance().register(multipart, { throwFileSizeLimit: false });
+  adapter.getInstance().addHook('preValidation', async (request) => {
+    if (isUnexpectedMultipart(request)) {
+      throw new AppException(ErrorCode.UnsupportedMediaType, 'Unsupported Content-Type');
+    }
+  });
   adapter.getInstance().addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
   });

@@ -13,6 +13,7 @@ import { AUTH_METADATA, AuthRequirement } from './decorators';
  */
 const EXPECTED_ACCESS = [
   'DELETE /v1/contacts/:contactId  apiKey[contacts:write]',
+  'DELETE /v1/media/:mediaId  apiKey[media:write]',
   'DELETE /v1/organizations/:orgId/api-keys/:keyId  user',
   'DELETE /v1/outgoing-webhooks/:endpointId  apiKey[webhooks:write]',
   'DELETE /v1/templates  apiKey[templates:write]',
@@ -37,6 +38,7 @@ const EXPECTED_ACCESS = [
   'GET /v1/messages  apiKey[messages:read]',
   'GET /v1/messages/:messageId  apiKey[messages:read]',
   'GET /v1/messages/:messageId/statuses  apiKey[messages:read]',
+  'GET /v1/messages/batch/:batchId  apiKey[messages:read]',
   'GET /v1/organizations  user',
   'GET /v1/organizations/:orgId  user',
   'GET /v1/organizations/:orgId/api-keys  user',
@@ -56,9 +58,11 @@ const EXPECTED_ACCESS = [
   'POST /v1/admin/meta-webhooks/:eventId/replay  user',
   'POST /v1/contacts  apiKey[contacts:write]',
   'POST /v1/conversations/:conversationId/read  apiKey[conversations:write]',
+  'POST /v1/media  apiKey[media:write]',
   'POST /v1/messages  apiKey[messages:write]',
   'POST /v1/messages/:messageId/cancel  apiKey[messages:write]',
   'POST /v1/messages/:messageId/read  apiKey[messages:write]',
+  'POST /v1/messages/batch  apiKey[messages:write]',
   'POST /v1/organizations  user',
   'POST /v1/organizations/:orgId/api-keys  user',
   'POST /v1/outgoing-webhooks  apiKey[webhooks:write]',

@@ -61,6 +61,27 @@ describe('loadConfig', () => {
     );
   });
 
+  it('needs the bucket and its credentials for MEDIA_STORAGE=s3', () => {
+    expect(loadConfig({}).mediaStorage).toBe('local');
+    expect(() => loadConfig({ MEDIA_STORAGE: 's3', S3_BUCKET: 'media' })).toThrow(
+      /S3_ENDPOINT is required when MEDIA_STORAGE=s3; S3_ACCESS_KEY_ID is required .*; S3_SECRET_ACCESS_KEY is required/,
+    );
+    const config = loadConfig({
+      MEDIA_STORAGE: 's3',
+      S3_ENDPOINT: 'http://minio:9000',
+      S3_BUCKET: 'media',
+      S3_ACCESS_KEY_ID: 'id',
+      S3_SECRET_ACCESS_KEY: 'secret',
+    });
+    expect(config.s3).toEqual({
+      endpoint: 'http://minio:9000',
+      bucket: 'media',
+      region: 'us-east-1',
+      accessKeyId: 'id',
+      secretAccessKey: 'secret',
+    });
+  });
+
   it('rejects an encryption key that is not 32 bytes', () => {
     expect(() => loadConfig({ ENCRYPTION_KEY: 'c2hvcnQ=' })).toThrow(/ENCRYPTION_KEY must be 32 bytes/);
   });

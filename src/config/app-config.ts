@@ -53,6 +53,12 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_080) PHONE_RESYNC_INTERVAL_MINUTES?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3650) META_WEBHOOK_RETENTION_DAYS?: number;
   @IsOptional() @IsString() MEDIA_DIR?: string;
+  @IsOptional() @IsIn(['local', 's3']) MEDIA_STORAGE?: 'local' | 's3';
+  @IsOptional() @Matches(/^https?:\/\/[^\s]+$/, { message: 'must be an http(s) URL' }) S3_ENDPOINT?: string;
+  @IsOptional() @IsString() S3_BUCKET?: string;
+  @IsOptional() @IsString() S3_REGION?: string;
+  @IsOptional() @IsString() S3_ACCESS_KEY_ID?: string;
+  @IsOptional() @IsString() S3_SECRET_ACCESS_KEY?: string;
   @IsOptional() @Transform(toBool) @IsBoolean() OUTGOING_WEBHOOKS_ALLOW_PRIVATE_URLS?: boolean;
   @IsOptional() @Transform(toBool) @IsBoolean() OUTGOING_WEBHOOKS_ALLOW_HTTP?: boolean;
   @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(60_000) OUTGOING_WEBHOOK_TIMEOUT_MS?: number;
@@ -98,6 +104,9 @@ export interface AppConfig {
   metaWebhookRetentionDays: number;
   /** Where media files are kept (default DATA_DIR/media). */
   mediaDir: string;
+  /** With `s3`, media files live in `s3` instead of `mediaDir`. */
+  mediaStorage: 'local' | 's3';
+  s3?: { endpoint: string; bucket: string; region: string; accessKeyId: string; secretAccessKey: string };
   outgoingWebhooks: {
     allowPrivateUrls: boolean;
     allowHttp: boolean;
@@ -135,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     vars.DATABASE_URL && !vars.ENCRYPTION_KEY
       ? 'ENCRYPTION_KEY is required when DATABASE_URL is set (32 bytes as base64 or hex, e.g. `openssl rand -base64 32`)'
       : undefined,
+    ...missingS3Variables(vars),
   ].filter((line): line is string => line !== undefined);
   if (missing.length > 0) {
     throw new ConfigValidationError(`Invalid configuration: ${missing.join('; ')}`);
@@ -174,6 +184,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     phoneResyncIntervalMinutes: vars.PHONE_RESYNC_INTERVAL_MINUTES ?? 60,
     metaWebhookRetentionDays: vars.META_WEBHOOK_RETENTION_DAYS ?? 30,
     mediaDir: resolve(vars.MEDIA_DIR ?? join(vars.DATA_DIR ?? './.data', 'media')),
+    mediaStorage: vars.MEDIA_STORAGE ?? 'local',
+    s3:
+      vars.MEDIA_STORAGE === 's3'
+        ? {
+            endpoint: vars.S3_ENDPOINT!,
+            bucket: vars.S3_BUCKET!,
+            region: vars.S3_REGION ?? 'us-east-1',
+            accessKeyId: vars.S3_ACCESS_KEY_ID!,
+            secretAccessKey: vars.S3_SECRET_ACCESS_KEY!,
+          }
+        : undefined,
     outgoingWebhooks: {
       allowPrivateUrls: vars.OUTGOING_WEBHOOKS_ALLOW_PRIVATE_URLS ?? false,
       allowHttp: vars.OUTGOING_WEBHOOKS_ALLOW_HTTP ?? false,
@@ -182,6 +203,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       disableAfterMs: vars.OUTGOING_WEBHOOK_DISABLE_AFTER_MS ?? 5 * 24 * HOUR,
     },
   };
+}
+
+const S3_REQUIRED = ['S3_ENDPOINT', 'S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const;
+
+function missingS3Variables(vars: EnvironmentVariables): string[] {
+  return vars.MEDIA_STORAGE === 's3'
+    ? S3_REQUIRED.filter((name) => !vars[name]).map((name) => `${name} is required when MEDIA_STORAGE=s3`)
+    : [];
 }
 
 function decodeKey(value: string): Buffer {

@@ -12,7 +12,11 @@ import { Conversation } from '../modules/conversations/conversation.entity';
 import { DomainEvent } from '../modules/events/event.entity';
 import { Template } from '../modules/templates/template.entity';
 import { Templates1764400000000 } from './migrations/1764400000000-Templates';
+import { MessageBatchesAndPacing1764600000000 } from './migrations/1764600000000-MessageBatchesAndPacing';
+import { MessageBatch } from '../modules/messages/message-batch.entity';
 import { Media } from '../modules/media/media.entity';
+import { MediaUpload } from '../modules/media/media-upload.entity';
+import { MediaUploads1764500000000 } from './migrations/1764500000000-MediaUploads';
 import { WebhookDelivery } from '../modules/outgoing-webhooks/webhook-delivery.entity';
 import { WebhookEndpoint } from '../modules/outgoing-webhooks/webhook-endpoint.entity';
 import { EventsAndOutgoingWebhooks1764300000000 } from './migrations/1764300000000-EventsAndOutgoingWebhooks';
@@ -38,10 +42,12 @@ export const ENTITIES = [
   Message,
   MessageStatusEvent,
   Media,
+  MediaUpload,
   DomainEvent,
   WebhookEndpoint,
   WebhookDelivery,
   Template,
+  MessageBatch,
 ];
 
 /** In the order they apply. */
@@ -51,4 +57,6 @@ export const MIGRATIONS = [
   ContactsConversationsMessages1764200000000,
   EventsAndOutgoingWebhooks1764300000000,
   Templates1764400000000,
+  MediaUploads1764500000000,
+  MessageBatchesAndPacing1764600000000,
 ];

@@ -41,7 +41,13 @@ export interface WebhookDeliveryJobs {
 export type WebhookDeliveryJobName = keyof WebhookDeliveryJobs;
 
 export interface OutboundMessageJobs {
-  send: { messageId: string };
+  send: {
+    messageId: string;
+    phoneNumberId?: string;
+    /** The send slot reserved for attempt `slotAttempt` before the job was delayed to it (epoch ms). */
+    slotAt?: number;
+    slotAttempt?: number;
+  };
   /** Queues again accepted messages whose job was lost. */
   reconcile: Record<string, never>;
 }

@@ -271,6 +271,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/media": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload media
+         * @description A file to send in messages by its `id` (`image: { id }`). WhatsApp's limits apply: image JPEG/PNG up to 5 MB; video MP4/3GPP up to 16 MB; audio AAC/AMR/MP3/M4A/OGG up to 16 MB; document TXT/PDF/Word/Excel/PowerPoint up to 100 MB; sticker WebP up to 100 KB (500 KB animated). The type is the part's Content-Type (or the file extension when that is application/octet-stream).
+         */
+        post: operations["uploadMedia"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/media/{mediaId}": {
         parameters: {
             query?: never;
@@ -282,7 +302,11 @@ export interface paths {
         get: operations["getMedia"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete media
+         * @description Deletes the file. Messages still queued with it fail when their turn comes.
+         */
+        delete: operations["deleteMedia"];
         options?: never;
         head?: never;
         patch?: never;
@@ -323,6 +347,43 @@ export interface paths {
          * @description Checked against Meta's rules first (limits per type, 24-hour window for free-form messages, phone readiness, template status and parameters), stored `queued`, then delivered by a worker. Statuses follow as events.
          */
         post: operations["sendMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/messages/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send one message to many customers
+         * @description Up to 5,000 recipients, each optionally with its own template components and metadata. The content is checked once (a bad content refuses the batch); each recipient on its own: refused recipients are listed in `rejected` and the others are queued. Track the batch with `GET /v1/messages/batch/{batchId}`.
+         */
+        post: operations["sendMessageBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/messages/batch/{batchId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A batch with its messages' counts by status */
+        get: operations["getMessageBatch"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -939,6 +1000,48 @@ export interface components {
         ApiKeyMode: "live" | "test";
         /** @enum {string} */
         ApiKeyStatus: "active" | "revoked" | "expired";
+        BatchMessageRefDto: {
+            /**
+             * Format: uuid
+             * @description The message queued for this recipient
+             */
+            id: string;
+            /** @description Position in `recipients`, from 0 */
+            index: number;
+        };
+        BatchRecipientDto: {
+            /**
+             * @description This recipient's template components (header, body, button parameters); replace the batch's
+             * @example [
+             *       {
+             *         "parameters": [
+             *           {
+             *             "text": "Ana",
+             *             "type": "text"
+             *           }
+             *         ],
+             *         "type": "body"
+             *       }
+             *     ]
+             */
+            components?: {
+                [key: string]: unknown;
+            }[];
+            /** @description Merged over the batch's metadata for this recipient's message */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description The customer's business-scoped user id
+             * @example US.13491208655302741918
+             */
+            recipient?: string;
+            /**
+             * @description E.164 phone or wa_id (or give recipient)
+             * @example +15551234567
+             */
+            to?: string;
+        };
         ContactDto: {
             /**
              * @example {
@@ -1164,6 +1267,181 @@ export interface components {
          * @enum {string}
          */
         MemberRole: "owner" | "admin" | "member";
+        MessageBatchAcceptedDto: {
+            /** @description Recipients whose message was queued */
+            accepted: number;
+            /** @description The batch's messages by status, now */
+            counts: components["schemas"]["MessageBatchCountsDto"];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            /** @description One message per accepted recipient */
+            messages: components["schemas"]["BatchMessageRefDto"][];
+            /** Format: uuid */
+            phoneNumberId: string;
+            /** @description Recipients given */
+            recipients: number;
+            rejected: components["schemas"]["RejectedRecipientDto"][];
+            /** @example template */
+            type: string;
+        };
+        MessageBatchCountsDto: {
+            cancelled: number;
+            delivered: number;
+            failed: number;
+            queued: number;
+            read: number;
+            sending: number;
+            sent: number;
+        };
+        MessageBatchDto: {
+            /** @description Recipients whose message was queued */
+            accepted: number;
+            /** @description The batch's messages by status, now */
+            counts: components["schemas"]["MessageBatchCountsDto"];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            phoneNumberId: string;
+            /** @description Recipients given */
+            recipients: number;
+            rejected: components["schemas"]["RejectedRecipientDto"][];
+            /** @example template */
+            type: string;
+        };
+        MessageBatchSendDto: {
+            /**
+             * @description type audio
+             * @example {
+             *       "link": "https://example.com/a.ogg",
+             *       "voice": true
+             *     }
+             */
+            audio?: {
+                [key: string]: unknown;
+            };
+            /** @description type contacts */
+            contacts?: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * @description type document
+             * @example {
+             *       "filename": "a.pdf",
+             *       "link": "https://example.com/a.pdf"
+             *     }
+             */
+            document?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description type image: id (uploaded) or link, caption
+             * @example {
+             *       "link": "https://example.com/a.jpg"
+             *     }
+             */
+            image?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description type interactive
+             * @example {
+             *       "action": {
+             *         "buttons": [
+             *           {
+             *             "reply": {
+             *               "id": "a",
+             *               "title": "A"
+             *             },
+             *             "type": "reply"
+             *           }
+             *         ]
+             *       },
+             *       "body": {
+             *         "text": "Pick"
+             *       },
+             *       "type": "button"
+             *     }
+             */
+            interactive?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description type location
+             * @example {
+             *       "latitude": 52.52,
+             *       "longitude": 13.4,
+             *       "name": "Office"
+             *     }
+             */
+            location?: {
+                [key: string]: unknown;
+            };
+            /** @description Yours, echoed in every event of every message of the batch */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Format: uuid
+             * @description Our id of the sending phone number
+             */
+            phoneNumberId: string;
+            /**
+             * @description type reaction
+             * @example {
+             *       "emoji": "👍",
+             *       "messageId": "wamid.HBgL…"
+             *     }
+             */
+            reaction?: {
+                [key: string]: unknown;
+            };
+            recipients: components["schemas"]["BatchRecipientDto"][];
+            /**
+             * @description type sticker
+             * @example {
+             *       "link": "https://example.com/a.webp"
+             *     }
+             */
+            sticker?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description type template
+             * @example {
+             *       "language": {
+             *         "code": "en_US"
+             *       },
+             *       "name": "hello_world"
+             *     }
+             */
+            template?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description type text
+             * @example {
+             *       "body": "Hello",
+             *       "previewUrl": false
+             *     }
+             */
+            text?: {
+                [key: string]: unknown;
+            };
+            type: components["schemas"]["OutboundMessageType"];
+            /**
+             * @description type video
+             * @example {
+             *       "link": "https://example.com/a.mp4"
+             *     }
+             */
+            video?: {
+                [key: string]: unknown;
+            };
+        };
         /** @enum {string} */
         MessageDirection: "inbound" | "outbound";
         MessageDto: {
@@ -1575,6 +1853,16 @@ export interface components {
         };
         /** @enum {string} */
         RegistrationState: "registered" | "not_registered";
+        RejectedRecipientDto: {
+            /** @example VALIDATION_ERROR */
+            code: string;
+            /** @example recipients[3].to */
+            field?: string;
+            /** @description Position in `recipients`, from 0 */
+            index: number;
+            /** @example to: not a phone number */
+            message: string;
+        };
         RenderedButtonDto: {
             phoneNumber?: string;
             /** @example Open order */
@@ -3201,6 +3489,92 @@ export interface operations {
             };
         };
     };
+    uploadMedia: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description One of image/jpeg, image/png, video/mp4, video/3gpp, audio/aac, audio/amr, audio/mpeg, audio/mp4, audio/ogg, text/plain, application/pdf, application/msword, application/vnd.openxmlformats-officedocument.wordprocessingml.document, application/vnd.ms-excel, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, application/vnd.ms-powerpoint, application/vnd.openxmlformats-officedocument.presentationml.presentation, image/webp; at most 104857600 bytes
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Stored, ready to send */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["MediaDto"];
+                    };
+                };
+            };
+            /** @description VALIDATION_ERROR: the request is malformed; `details` lists each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED: credentials are missing, malformed, unknown, revoked or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN: the credential may not call this route (wrong kind of credential or missing scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the request body is over the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body, or the uploaded file, is of a type not accepted here. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
     getMedia: {
         parameters: {
             query?: never;
@@ -3222,6 +3596,62 @@ export interface operations {
                         data: components["schemas"]["MediaDto"];
                     };
                 };
+            };
+            /** @description UNAUTHORIZED: credentials are missing, malformed, unknown, revoked or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN: the credential may not call this route (wrong kind of credential or missing scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND: no such resource in your organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    deleteMedia: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                mediaId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description UNAUTHORIZED: credentials are missing, malformed, unknown, revoked or expired. */
             401: {
@@ -3475,6 +3905,158 @@ export interface operations {
             };
             /** @description IDEMPOTENCY_KEY_REUSED or a business rule failed; see `error.code`. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    sendMessageBatch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A unique string (up to 255 characters, e.g. a UUID) that makes retrying this request safe for 24 hours. A retry with the same key and body returns the first response with `Idempotent-Replayed: true`; the same key with a different body is refused with IDEMPOTENCY_KEY_REUSED. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MessageBatchSendDto"];
+            };
+        };
+        responses: {
+            /** @description Accepted; one message per accepted recipient */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["MessageBatchAcceptedDto"];
+                    };
+                };
+            };
+            /** @description VALIDATION_ERROR: the request is malformed; `details` lists each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description UNAUTHORIZED: credentials are missing, malformed, unknown, revoked or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN: the credential may not call this route (wrong kind of credential or missing scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND: no such resource in your organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description CONFLICT: the resource is in a state that does not allow this, or a request with this Idempotency-Key is in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED or a business rule failed; see `error.code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getMessageBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                batchId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["MessageBatchDto"];
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: credentials are missing, malformed, unknown, revoked or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description FORBIDDEN: the credential may not call this route (wrong kind of credential or missing scope). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description NOT_FOUND: no such resource in your organization. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,7 +1,7 @@
 import type { RateLimits } from './messages/rate-limits';
 import type { PhoneRecord } from './state/records';
 import type { SandboxState } from './state/sandbox-state';
-import type { RecordedRequest, StatusDelaysMs } from './types';
+import type { RecordedRequest, RecordedUpload, StatusDelaysMs } from './types';
 import type { WebhookDispatcher } from './webhooks/webhook-dispatcher';
 
 /** What the route handlers share: state, limits, records and the way out (webhooks). */
@@ -16,6 +16,7 @@ export interface SandboxContext {
   readonly enforceServiceWindow: boolean;
   readonly sent: RecordedRequest[];
   readonly reads: RecordedRequest[];
+  readonly uploads: RecordedUpload[];
   baseUrl(): string;
   /** The callback for a WABA's webhooks: phone override, then WABA override, then the sandbox's URL. */
   callbackFor(wabaId: string, phone?: PhoneRecord): string | undefined;

@@ -51,6 +51,7 @@ class GraphSandbox implements MetaSandbox {
       enforceServiceWindow: options.enforceServiceWindow ?? true,
       sent: [],
       reads: [],
+      uploads: [],
       baseUrl: () => this.url,
       callbackFor: (wabaId: string, phone?: PhoneRecord) =>
         phone?.overrideCallbackUri ?? state.wabas.get(wabaId)?.overrideCallbackUri ?? this.webhookUrl,
@@ -129,6 +130,10 @@ class GraphSandbox implements MetaSandbox {
 
   sentMessages(phoneNumberId?: string) {
     return this.context.sent.filter((sent) => !phoneNumberId || sent.phoneNumberId === phoneNumberId);
+  }
+
+  mediaUploads(phoneNumberId?: string) {
+    return this.context.uploads.filter((upload) => !phoneNumberId || upload.phoneNumberId === phoneNumberId);
   }
 
   readReceipts(phoneNumberId?: string) {

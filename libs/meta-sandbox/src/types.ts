@@ -133,6 +133,16 @@ export interface RecordedRequest {
   receivedAt: Date;
 }
 
+export interface RecordedUpload {
+  phoneNumberId: string;
+  /** The media id the sandbox answered with. */
+  mediaId: string;
+  mimeType: string;
+  sizeBytes: number;
+  filename?: string;
+  receivedAt: Date;
+}
+
 export interface DeliveredWebhook {
   /** The payload as sent. */
   body: unknown;
@@ -162,6 +172,8 @@ export interface MetaSandbox {
   simulateInbound(input: InboundSimulation): Promise<{ messageId: string }>;
   /** Every accepted send request (mark-as-read excluded), oldest first. */
   sentMessages(phoneNumberId?: string): RecordedRequest[];
+  /** Every accepted media upload (`POST /{phone}/media`), oldest first. */
+  mediaUploads(phoneNumberId?: string): RecordedUpload[];
   /** Every accepted mark-as-read (and typing indicator) request, oldest first. */
   readReceipts(phoneNumberId?: string): RecordedRequest[];
   /** Each webhook POST attempt with the callback's HTTP status, oldest first. */

@@ -10,6 +10,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   404: 'NOT_FOUND: no such resource in your organization.',
   409: 'CONFLICT: the resource is in a state that does not allow this, or a request with this Idempotency-Key is in flight.',
   413: 'PAYLOAD_TOO_LARGE: the request body is over the limit.',
+  415: 'UNSUPPORTED_MEDIA_TYPE: the body, or the uploaded file, is of a type not accepted here.',
   422: 'IDEMPOTENCY_KEY_REUSED or a business rule failed; see `error.code`.',
   429: 'RATE_LIMITED: too many requests; retry after `Retry-After` seconds.',
   502: "META_ERROR: the WhatsApp Cloud API refused or failed the call; `details.metaCode` is Meta's code.",

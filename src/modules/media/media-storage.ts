@@ -33,9 +33,14 @@ export class LocalDiskMediaStorage implements MediaStorage {
   }
 
   private pathOf(key: string): string {
-    if (!/^[0-9a-f-]+(\/[0-9a-f-]+)*$/.test(key)) {
-      throw new Error(`Invalid media storage key ${key}`);
-    }
-    return join(this.root, key);
+    return join(this.root, checkedKey(key));
   }
+}
+
+/** Keys are our ids joined by `/`; anything else (`..`, odd characters) is refused before it reaches a path or URL. */
+export function checkedKey(key: string): string {
+  if (!/^[0-9a-f-]+(\/[0-9a-f-]+)*$/.test(key)) {
+    throw new Error(`Invalid media storage key ${key}`);
+  }
+  return key;
 }

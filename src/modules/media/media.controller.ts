@@ -1,18 +1,65 @@
-import { Controller, Get, Param, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import { Controller, Delete, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyAuth, CurrentApiKey } from '../../auth/decorators';
 import type { ApiKeyPrincipal } from '../../auth/principal';
 import { RawResponse } from '../../common/http/envelope.interceptor';
+import { ACCEPTS_MULTIPART } from '../../common/http/multipart';
 import { ResourceIdPipe } from '../../common/http/resource-id.pipe';
 import { ApiDataResponse, ApiErrorResponses } from '../../common/openapi/api-responses.decorator';
 import { MediaDto } from './dto/media.dto';
 import { MediaService } from './media.service';
+import { MAX_MEDIA_BYTES, SUPPORTED_MIME_TYPES } from './media-types';
+import { readUploadedFile } from './read-upload';
+
+const mediaId = new ResourceIdPipe('Media');
 
 @ApiTags('Media')
 @Controller('v1/media')
 export class MediaController {
   constructor(private readonly media: MediaService) {}
+
+  @Post()
+  @RouteConfig(ACCEPTS_MULTIPART)
+  @ApiKeyAuth('media:write')
+  @ApiOperation({
+    summary: 'Upload media',
+    description:
+      "A file to send in messages by its `id` (`image: { id }`). WhatsApp's limits apply: image JPEG/PNG up to 5 MB; " +
+      'video MP4/3GPP up to 16 MB; audio AAC/AMR/MP3/M4A/OGG up to 16 MB; document TXT/PDF/Word/Excel/PowerPoint ' +
+      "up to 100 MB; sticker WebP up to 100 KB (500 KB animated). The type is the part's Content-Type " +
+      '(or the file extension when that is application/octet-stream).',
+  })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['file'],
+      properties: {
+        file: {
+          type: 'string',
+          format: 'binary',
+          description: `One of ${SUPPORTED_MIME_TYPES.join(', ')}; at most ${MAX_MEDIA_BYTES} bytes`,
+        },
+      },
+    },
+  })
+  @ApiDataResponse(MediaDto, { status: 201, description: 'Stored, ready to send' })
+  @ApiErrorResponses(400, 413, 415)
+  async uploadMedia(@CurrentApiKey() principal: ApiKeyPrincipal, @Req() request: FastifyRequest): Promise<MediaDto> {
+    const file = await readUploadedFile(request);
+    return MediaDto.from(await this.media.upload(principal, file));
+  }
 
   @Get(':mediaId')
   @ApiKeyAuth('media:read')
@@ -22,9 +69,23 @@ export class MediaController {
   @ApiErrorResponses(404)
   async getMedia(
     @CurrentApiKey() principal: ApiKeyPrincipal,
-    @Param('mediaId', new ResourceIdPipe('Media')) id: string,
+    @Param('mediaId', mediaId) id: string,
   ): Promise<MediaDto> {
     return MediaDto.from(await this.media.get(principal, id));
+  }
+
+  @Delete(':mediaId')
+  @HttpCode(204)
+  @ApiKeyAuth('media:write')
+  @ApiOperation({
+    summary: 'Delete media',
+    description: 'Deletes the file. Messages still queued with it fail when their turn comes.',
+  })
+  @ApiParam({ name: 'mediaId', format: 'uuid' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiErrorResponses(404)
+  async deleteMedia(@CurrentApiKey() principal: ApiKeyPrincipal, @Param('mediaId', mediaId) id: string): Promise<void> {
+    await this.media.remove(principal, id);
   }
 
   @Get(':mediaId/content')
@@ -40,7 +101,7 @@ export class MediaController {
   @ApiErrorResponses(404, 409)
   async downloadMediaContent(
     @CurrentApiKey() principal: ApiKeyPrincipal,
-    @Param('mediaId', new ResourceIdPipe('Media')) id: string,
+    @Param('mediaId', mediaId) id: string,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const { media, stream } = await this.media.content(principal, id);

@@ -5,6 +5,7 @@ import { WabasModule } from '../wabas/wabas.module';
 import { MediaController } from './media.controller';
 import { MediaService } from './media.service';
 import { LocalDiskMediaStorage, MEDIA_STORAGE } from './media-storage';
+import { S3MediaStorage } from './s3-media-storage';
 
 @Module({
   imports: [WabasModule],
@@ -14,7 +15,8 @@ import { LocalDiskMediaStorage, MEDIA_STORAGE } from './media-storage';
     {
       provide: MEDIA_STORAGE,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => new LocalDiskMediaStorage(config.mediaDir),
+      useFactory: (config: AppConfig) =>
+        config.s3 ? new S3MediaStorage(config.s3) : new LocalDiskMediaStorage(config.mediaDir),
     },
   ],
   exports: [MediaService],

@@ -1,20 +1,37 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { isRetryable } from '@libs/meta-graph';
+import { isRetryable, MetaApiError } from '@libs/meta-graph';
 import type { Queue } from 'bullmq';
+import { isUUID } from 'class-validator';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import type { ApiKeyPrincipal } from '../../auth/principal';
 import { AppException } from '../../common/errors/app.exception';
 import { ErrorCode } from '../../common/errors/error-code';
+import { newId } from '../../common/ids';
 import { MediaJobs } from '../../queue/job-payloads';
 import { QueueName } from '../../queue/queue-names';
 import { PhoneNumber } from '../phone-numbers/phone-number.entity';
 import { WabasService } from '../wabas/wabas.service';
 import { Media } from './media.entity';
 import { MEDIA_STORAGE, MediaStorage } from './media-storage';
+import { isMediaKind, MEDIA_KINDS, MediaKind, normalizeMimeType } from './media-types';
+import type { UploadedFile } from './read-upload';
+
+/** The parts of an outbound message that name its media. */
+export interface OutboundContent {
+  organizationId: string;
+  livemode: boolean;
+  type: string;
+  content: Record<string, unknown>;
+}
+
+/** Meta keeps uploaded media 30 days. */
+const META_MEDIA_TTL = '30 days';
+/** A copy is reused only while it outlives the send by this much, so Meta never gets an id about to expire. */
+const META_MEDIA_MARGIN = '1 day';
 
 @Injectable()
 export class MediaService {
@@ -37,6 +54,131 @@ export class MediaService {
       throw AppException.notFound('Media');
     }
     return media;
+  }
+
+  /** Keeps an uploaded file; the caller has checked it against Meta's limits. */
+  async upload(principal: ApiKeyPrincipal, file: UploadedFile): Promise<Media> {
+    const id = newId();
+    const storageKey = `${principal.organizationId}/${id}`;
+    await this.storage.put(storageKey, file.bytes);
+    const repository = this.dataSource.getRepository(Media);
+    return repository.save(
+      repository.create({
+        id,
+        organizationId: principal.organizationId,
+        livemode: principal.livemode,
+        phoneNumberId: null,
+        source: 'upload',
+        status: 'ready',
+        mimeType: file.mimeType,
+        filename: file.filename,
+        sizeBytes: file.bytes.length,
+        sha256: createHash('sha256').update(file.bytes).digest('hex'),
+        storageKey,
+        metaMediaId: null,
+        error: null,
+      }),
+    );
+  }
+
+  /** Deletes the media and its bytes; messages queued with it fail when their turn comes. */
+  async remove(principal: ApiKeyPrincipal, id: string): Promise<void> {
+    const media = await this.get(principal, id);
+    await this.dataSource.getRepository(Media).delete({ id: media.id });
+    if (media.storageKey) {
+      await this.storage.remove(media.storageKey);
+    }
+  }
+
+  /**
+   * At accept time: media named by our id (`image: { id }`) must be in the organization, ready,
+   * and of a type and size the message type takes. Links and other message types pass.
+   */
+  async assertSendable(principal: ApiKeyPrincipal, type: string, content: Record<string, unknown>): Promise<void> {
+    const id = mediaIdIn(type, content);
+    if (id === undefined || !isMediaKind(type)) {
+      return;
+    }
+    const field = `${type}.id`;
+    const media = isUUID(id)
+      ? await this.dataSource
+          .getRepository(Media)
+          .findOneBy({ id, organizationId: principal.organizationId, livemode: principal.livemode })
+      : null;
+    if (!media) {
+      throw new AppException(ErrorCode.NotFound, 'Media not found', [
+        { field, message: 'no such media in your organization (upload it with POST /v1/media)' },
+      ]);
+    }
+    if (media.status !== 'ready') {
+      throw new AppException(ErrorCode.Conflict, `Media ${id} is ${media.status}, not ready to send`);
+    }
+    const problem = unsuitable(type, media, content[type] as Record<string, unknown>);
+    if (problem) {
+      throw AppException.validation(`Invalid request: ${problem}`, [{ field, message: problem }]);
+    }
+  }
+
+  /**
+   * At delivery: the content with our media id replaced by the id of its copy on Meta for this phone,
+   * uploaded on first use and again once that copy expires. Unchanged for links and other types.
+   */
+  async resolveOutbound(message: OutboundContent, phone: PhoneNumber): Promise<Record<string, unknown>> {
+    const id = mediaIdIn(message.type, message.content);
+    if (id === undefined) {
+      return message.content;
+    }
+    const metaMediaId = await this.metaCopy(message, id, phone);
+    const object = message.content[message.type] as Record<string, unknown>;
+    return { ...message.content, [message.type]: { ...object, id: metaMediaId } };
+  }
+
+  private async metaCopy(scope: OutboundContent, mediaId: string, phone: PhoneNumber): Promise<string> {
+    const known = await this.liveCopy(this.dataSource.manager, mediaId, phone.id);
+    if (known) {
+      return known;
+    }
+    const media = await this.dataSource
+      .getRepository(Media)
+      .findOneBy({ id: mediaId, organizationId: scope.organizationId, livemode: scope.livemode });
+    if (!media || media.status !== 'ready' || !media.storageKey) {
+      throw new MetaApiError({ kind: 'http', retry: 'never', message: `Media ${mediaId} is no longer available` });
+    }
+    const waba = await this.wabas.findById(phone.wabaId);
+    if (!waba) {
+      throw new Error(`WABA of phone ${phone.id} is gone`);
+    }
+    const { graph, token } = await this.wabas.access(waba);
+    const storageKey = media.storageKey;
+    return this.dataSource.transaction(async (manager) => {
+      // Held through the upload: a worker sending the same media from the same phone waits, then reuses the copy.
+      await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`media:${mediaId}:${phone.id}`]);
+      const raced = await this.liveCopy(manager, mediaId, phone.id);
+      if (raced) {
+        return raced;
+      }
+      const bytes = Buffer.concat(await this.storage.read(storageKey).toArray());
+      const mimeType = normalizeMimeType(media.mimeType, media.filename);
+      const filename = media.filename ?? undefined;
+      const { id } = await graph.uploadMedia(token, phone.metaPhoneNumberId, { bytes, mimeType, filename });
+      await manager.query(
+        `INSERT INTO media_uploads (media_id, phone_number_id, meta_media_id, expires_at)
+         VALUES ($1, $2, $3, now() + $4::interval)
+         ON CONFLICT (media_id, phone_number_id)
+         DO UPDATE SET meta_media_id = EXCLUDED.meta_media_id, expires_at = EXCLUDED.expires_at, created_at = now()`,
+        [mediaId, phone.id, id, META_MEDIA_TTL],
+      );
+      return id;
+    });
+  }
+
+  private async liveCopy(manager: EntityManager, mediaId: string, phoneNumberId: string): Promise<string | undefined> {
+    const rows: { meta_media_id: string }[] = await manager.query(
+      `SELECT meta_media_id FROM media_uploads
+        WHERE media_id = $1 AND phone_number_id = $2 AND expires_at > now() + $3::interval`,
+      [mediaId, phoneNumberId, META_MEDIA_MARGIN],
+    );
+    return rows[0]?.meta_media_id;
   }
 
   async content(principal: ApiKeyPrincipal, id: string): Promise<{ media: Media; stream: Readable }> {
@@ -106,4 +248,28 @@ export class MediaService {
       return null;
     }
   }
+}
+
+/** Our media id in `{ image: { id } }` (and the other media types); undefined for links and other types. */
+function mediaIdIn(type: string, content: Record<string, unknown>): string | undefined {
+  const object = isMediaKind(type) ? content[type] : undefined;
+  return typeof object === 'object' && object !== null && 'id' in object && typeof object.id === 'string'
+    ? object.id
+    : undefined;
+}
+
+/** Why this media cannot go in a message of this type, if it cannot. */
+function unsuitable(kind: MediaKind, media: Media, object: Record<string, unknown>): string | undefined {
+  const { mimeTypes, maxBytes } = MEDIA_KINDS[kind];
+  const mimeType = normalizeMimeType(media.mimeType, media.filename);
+  if (!mimeTypes.includes(mimeType)) {
+    return `media ${media.id} is ${mimeType}; a ${kind} message takes ${mimeTypes.join(', ')}`;
+  }
+  if (media.sizeBytes !== null && media.sizeBytes > maxBytes) {
+    return `media ${media.id} has ${media.sizeBytes} bytes; a ${kind} may have at most ${maxBytes}`;
+  }
+  if (kind === 'audio' && object.voice === true && mimeType !== 'audio/ogg') {
+    return `a voice note must be audio/ogg (OPUS); media ${media.id} is ${mimeType}`;
+  }
+  return undefined;
 }

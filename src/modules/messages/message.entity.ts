@@ -30,6 +30,7 @@ export class Message {
   @Column('uuid') phoneNumberId!: string;
   @Column('uuid', { nullable: true }) conversationId!: string | null;
   @Column('uuid', { nullable: true }) contactId!: string | null;
+  @Column('uuid', { nullable: true }) batchId!: string | null;
   @Column('varchar', { length: 8 }) direction!: MessageDirection;
   @Column('varchar', { length: 32 }) type!: string;
   @Column('jsonb') content!: Record<string, unknown>;

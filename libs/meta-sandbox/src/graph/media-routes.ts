@@ -61,6 +61,14 @@ export function handleMediaUpload(context: SandboxContext, request: GraphRequest
     sha256: createHash('sha256').update(file.bytes).digest(),
     filename: file.filename,
   });
+  context.uploads.push({
+    phoneNumberId: phone.id,
+    mediaId: id,
+    mimeType,
+    sizeBytes: file.bytes.length,
+    filename: file.filename,
+    receivedAt: new Date(),
+  });
   return { id };
 }
 

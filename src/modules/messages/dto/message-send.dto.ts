@@ -15,23 +15,9 @@ import { SENDABLE_TYPES } from '@libs/meta-graph';
 const object = (description: string, example: object) =>
   ApiPropertyOptional({ type: 'object', additionalProperties: true, description, example });
 
-/** A message to send: Meta's type names and objects, in camelCase (reference §1.2). */
-export class MessageSendDto {
+/** What a message says: Meta's type names and objects, in camelCase (reference §1.2). */
+export class MessageContentDto {
   @ApiProperty({ format: 'uuid', description: 'Our id of the sending phone number' }) @IsUUID() phoneNumberId!: string;
-
-  @ApiPropertyOptional({
-    example: '+15551234567',
-    description: 'The customer: E.164 phone or wa_id (or give recipient)',
-  })
-  @IsOptional()
-  @IsString()
-  @MaxLength(32)
-  to?: string;
-
-  @ApiPropertyOptional({ example: 'US.13491208655302741918', description: "The customer's business-scoped user id" })
-  @IsOptional()
-  @Matches(/^[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128}$/)
-  recipient?: string;
 
   @ApiProperty({ enum: SENDABLE_TYPES, enumName: 'OutboundMessageType' }) @IsIn(SENDABLE_TYPES) type!: string;
 
@@ -86,6 +72,23 @@ export class MessageSendDto {
     string,
     unknown
   >;
+}
+
+/** A message to send to one customer. */
+export class MessageSendDto extends MessageContentDto {
+  @ApiPropertyOptional({
+    example: '+15551234567',
+    description: 'The customer: E.164 phone or wa_id (or give recipient)',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
+  to?: string;
+
+  @ApiPropertyOptional({ example: 'US.13491208655302741918', description: "The customer's business-scoped user id" })
+  @IsOptional()
+  @Matches(/^[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128}$/)
+  recipient?: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Our id of the message to quote' })
   @IsOptional()

@@ -10,6 +10,7 @@ import { QueueName } from '../../../queue/queue-names';
 import { Contact } from '../../contacts/contact.entity';
 import { EventsService } from '../../events/events.service';
 import { recordEvent } from '../../events/record-event';
+import { MediaService } from '../../media/media.service';
 import { applyParkedStatuses } from '../../meta-webhooks/ingestion/message-statuses';
 import { PhoneNumber } from '../../phone-numbers/phone-number.entity';
 import { WabasService } from '../../wabas/wabas.service';
@@ -33,6 +34,7 @@ export class MessageDeliveryService {
     @InjectQueue(QueueName.OutboundMessages) private readonly queue: Queue,
     private readonly wabas: WabasService,
     private readonly events: EventsService,
+    private readonly media: MediaService,
   ) {}
 
   /**
@@ -59,15 +61,17 @@ export class MessageDeliveryService {
       });
       return 'failed';
     }
-    const body = metaMessageBody({
-      type: message.type,
-      content: message.content,
-      to: contact.waId ? `+${contact.waId}` : null,
-      recipient: contact.waId ? null : contact.bsuid,
-      contextWaMessageId: typeof message.context?.id === 'string' ? message.context.id : null,
-      messageId: message.id,
-    });
     try {
+      // Media named by our id goes to Meta as the id of its copy for this phone (uploaded if need be).
+      const content = await this.media.resolveOutbound(message, phone);
+      const body = metaMessageBody({
+        type: message.type,
+        content,
+        to: contact.waId ? `+${contact.waId}` : null,
+        recipient: contact.waId ? null : contact.bsuid,
+        contextWaMessageId: typeof message.context?.id === 'string' ? message.context.id : null,
+        messageId: message.id,
+      });
       const { graph, token } = await this.wabas.access(waba);
       const result = await graph.sendMessage(token, phone.metaPhoneNumberId, body as unknown as OutboundMessage);
       const waMessageId = result.messages[0].id;
@@ -117,8 +121,8 @@ export class MessageDeliveryService {
 
   /** Queues again accepted messages that never reached Meta (queue flushed, worker killed). */
   async reconcile(): Promise<number> {
-    const lost: { id: string }[] = await this.dataSource.query(
-      `SELECT id FROM messages
+    const lost: { id: string; phone_number_id: string }[] = await this.dataSource.query(
+      `SELECT id, phone_number_id FROM messages
         WHERE direction = 'outbound' AND status IN ('queued', 'sending') AND wa_message_id IS NULL
           AND updated_at < now() - ($1 || ' milliseconds')::interval
         ORDER BY id LIMIT 10000`,
@@ -126,9 +130,9 @@ export class MessageDeliveryService {
     );
     if (lost.length > 0) {
       await this.queue.addBulk(
-        lost.map(({ id }) => ({
+        lost.map(({ id, phone_number_id }) => ({
           name: 'send' as const,
-          data: { messageId: id } satisfies OutboundMessageJobs['send'],
+          data: { messageId: id, phoneNumberId: phone_number_id } satisfies OutboundMessageJobs['send'],
           opts: { jobId: id, removeOnComplete: true },
         })),
       );

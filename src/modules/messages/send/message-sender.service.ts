@@ -1,7 +1,6 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { MessageRuleError, validateMessage } from '@libs/meta-graph';
 import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import type { ApiKeyPrincipal } from '../../../auth/principal';
@@ -15,17 +14,15 @@ import { contactIdentifier, contactReplyTo } from '../../contacts/contact.entity
 import { ContactDto } from '../../contacts/dto/contact.dto';
 import { SERVICE_WINDOW_MS } from '../../conversations/conversation.entity';
 import { EventsService } from '../../events/events.service';
+import { MediaService } from '../../media/media.service';
 import { recordEvent } from '../../events/record-event';
-import { assessPhoneHealth } from '../../phone-numbers/phone-health';
 import { PhoneNumbersService } from '../../phone-numbers/phone-numbers.service';
-import { renderTemplate, SendComponent } from '../../templates/render-template';
-import { Template } from '../../templates/template.entity';
 import { WabasService } from '../../wabas/wabas.service';
 import { MessageDto } from '../dto/message.dto';
-import { MessageSendDto } from '../dto/message-send.dto';
+import { MessageContentDto, MessageSendDto } from '../dto/message-send.dto';
 import { Message } from '../message.entity';
 import { previewOf } from '../message-content';
-import { metaMessageBody } from './meta-message-body';
+import { approvedTemplate, assertPhoneCanSend, assertTemplateParameters, checkedMetaBody, waIdOf } from './send-rules';
 
 /**
  * Accepts a message: every rule Meta would enforce is checked here (limits, window, phone,
@@ -39,30 +36,28 @@ export class MessageSenderService {
     private readonly phoneNumbers: PhoneNumbersService,
     private readonly wabas: WabasService,
     private readonly events: EventsService,
+    private readonly media: MediaService,
   ) {}
 
   async send(principal: ApiKeyPrincipal, dto: MessageSendDto): Promise<Message> {
     const phone = await this.phoneNumbers.get(principal, dto.phoneNumberId);
-    const waba = await this.wabas.findById(phone.wabaId);
     const isTemplate = dto.type === 'template';
-    const health = assessPhoneHealth(phone, Boolean(waba && !waba.disconnectedAt));
-    if (!health.capabilities[isTemplate ? 'canSendTemplates' : 'canSendMessages']) {
-      throw new AppException(ErrorCode.PhoneNotReady, 'This phone number cannot send this message now', {
-        reasons: health.reasons,
-      });
-    }
-    const waId = dto.to ? dto.to.replace(/[\s+\-()]/g, '') : undefined;
+    assertPhoneCanSend(phone, await this.wabas.findById(phone.wabaId), isTemplate);
+    const waId = dto.to ? waIdOf(dto.to) : undefined;
     if (!waId && !dto.recipient) {
       throw AppException.validation('Invalid request: give to or recipient', [
         { field: 'to', message: 'to (a phone) or recipient (a BSUID) is required' },
       ]);
     }
-    const content = {
-      [dto.type]: dto.type === 'contacts' ? dto.contacts : (dto as unknown as Record<string, unknown>)[dto.type],
-    };
+    const content = contentOf(dto);
     const messageId = newId();
+    if (dto.replyTo && dto.type === 'reaction') {
+      throw AppException.validation('Invalid request: a reaction names its message in reaction.messageId', [
+        { field: 'replyTo', message: 'a reaction cannot be a reply' },
+      ]);
+    }
     const quoted = dto.replyTo ? await this.quoted(principal, dto.replyTo) : null;
-    const body = metaMessageBody({
+    checkedMetaBody({
       type: dto.type,
       content,
       to: waId ? `+${waId}` : null,
@@ -70,18 +65,10 @@ export class MessageSenderService {
       contextWaMessageId: quoted,
       messageId,
     });
-    try {
-      validateMessage(body);
-    } catch (error) {
-      if (error instanceof MessageRuleError) {
-        throw AppException.validation(`Invalid request: ${error.message}`, [
-          { field: error.field, message: error.message },
-        ]);
-      }
-      throw error;
-    }
+    await this.media.assertSendable(principal, dto.type, content);
     if (isTemplate) {
-      await this.checkTemplate(phone.wabaId, dto.template ?? {});
+      const template = await approvedTemplate(this.dataSource, phone.wabaId, dto.template ?? {});
+      assertTemplateParameters(template, dto.template?.components);
     }
 
     const scope = { organizationId: principal.organizationId, livemode: principal.livemode };
@@ -146,7 +133,7 @@ export class MessageSenderService {
       return stored;
     });
     // The message is stored before the job exists: a lost job is found and queued again by the reconciler.
-    await this.queue.add('send', { messageId } satisfies OutboundMessageJobs['send'], {
+    await this.queue.add('send', { messageId, phoneNumberId: phone.id } satisfies OutboundMessageJobs['send'], {
       jobId: messageId,
       removeOnComplete: true,
     });
@@ -203,26 +190,9 @@ export class MessageSenderService {
     }
     return message.waMessageId;
   }
+}
 
-  private async checkTemplate(wabaId: string, template: Record<string, unknown>): Promise<void> {
-    const name = String(template.name);
-    const language = String((template.language as { code?: string } | undefined)?.code);
-    const stored = await this.dataSource.getRepository(Template).findOneBy({ wabaId, name, language });
-    if (!stored || stored.status !== 'APPROVED') {
-      throw new AppException(
-        ErrorCode.TemplateNotFound,
-        stored
-          ? `Template ${name} (${language}) is ${stored.status}, not APPROVED`
-          : `No template ${name} in ${language} on this WABA (sync templates if it was created elsewhere)`,
-      );
-    }
-    const { problems } = renderTemplate(stored, (template.components as SendComponent[] | undefined) ?? []);
-    if (problems.length > 0) {
-      throw new AppException(
-        ErrorCode.TemplateParameterMismatch,
-        `The parameters do not fit template ${name} (${language})`,
-        problems,
-      );
-    }
-  }
+/** The type's object under the type's name, as messages store it. */
+export function contentOf(dto: MessageContentDto): Record<string, unknown> {
+  return { [dto.type]: (dto as unknown as Record<string, unknown>)[dto.type] };
 }

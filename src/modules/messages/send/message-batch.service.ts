@@ -1,0 +1,443 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Queue } from 'bullmq';
+import { DataSource, EntityManager, In } from 'typeorm';
+import type { ApiKeyPrincipal } from '../../../auth/principal';
+import { AppException } from '../../../common/errors/app.exception';
+import { ErrorCode } from '../../../common/errors/error-code';
+import { newId } from '../../../common/ids';
+import { OutboundMessageJobs } from '../../../queue/job-payloads';
+import { QueueName } from '../../../queue/queue-names';
+import { Contact, contactIdentifier, contactReplyTo } from '../../contacts/contact.entity';
+import { ContactDto } from '../../contacts/dto/contact.dto';
+import { SERVICE_WINDOW_MS } from '../../conversations/conversation.entity';
+import { EventsService } from '../../events/events.service';
+import { MediaService } from '../../media/media.service';
+import { PhoneNumbersService } from '../../phone-numbers/phone-numbers.service';
+import { Template } from '../../templates/template.entity';
+import { WabasService } from '../../wabas/wabas.service';
+import { BatchRecipientDto, MessageBatchSendDto } from '../dto/message-batch.dto';
+import { MessageDto } from '../dto/message.dto';
+import { Message, MessageStatus } from '../message.entity';
+import { MessageBatch, RejectedRecipient } from '../message-batch.entity';
+import { previewOf } from '../message-content';
+import { contentOf } from './message-sender.service';
+import { approvedTemplate, assertPhoneCanSend, assertTemplateParameters, checkedMetaBody, waIdOf } from './send-rules';
+
+const BSUID = /^[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128}$/;
+const ENQUEUE_CHUNK = 1000;
+
+/** A recipient that passed every check that needs no database. */
+interface Candidate {
+  index: number;
+  waId: string | null;
+  bsuid: string | null;
+  content: Record<string, unknown>;
+  metadata: Record<string, unknown> | null;
+  messageId: string;
+}
+
+type Scope = { organizationId: string; livemode: boolean };
+
+/**
+ * One content to up to 5,000 customers. The content is checked once; each recipient is checked on
+ * its own and reported when refused. The accepted messages, their contacts, conversations and events
+ * are written in a few set-based statements in one transaction, then their jobs queued in bulk.
+ */
+@Injectable()
+export class MessageBatchService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectQueue(QueueName.OutboundMessages) private readonly queue: Queue,
+    private readonly phoneNumbers: PhoneNumbersService,
+    private readonly wabas: WabasService,
+    private readonly events: EventsService,
+    private readonly media: MediaService,
+  ) {}
+
+  async send(
+    principal: ApiKeyPrincipal,
+    dto: MessageBatchSendDto,
+  ): Promise<{ batch: MessageBatch; messages: { index: number; id: string }[] }> {
+    const phone = await this.phoneNumbers.get(principal, dto.phoneNumberId);
+    const isTemplate = dto.type === 'template';
+    assertPhoneCanSend(phone, await this.wabas.findById(phone.wabaId), isTemplate);
+    // The shared content alone: when it is wrong, the whole batch is.
+    checkedMetaBody({
+      type: dto.type,
+      content: contentOf(dto),
+      to: '+10000000000',
+      recipient: null,
+      contextWaMessageId: null,
+      messageId: newId(),
+    });
+    await this.media.assertSendable(principal, dto.type, contentOf(dto));
+    const template = isTemplate ? await approvedTemplate(this.dataSource, phone.wabaId, dto.template ?? {}) : null;
+    const rejected: RejectedRecipient[] = [];
+    const candidates = checkRecipients(dto, template, rejected);
+
+    const scope = { organizationId: principal.organizationId, livemode: principal.livemode };
+    const batch = await this.dataSource.transaction(async (manager) => {
+      const contacts = await this.contactsOf(manager, scope, candidates, isTemplate);
+      let accepted = candidates.filter((candidate) => {
+        if (contacts.has(keyOf(candidate))) {
+          return true;
+        }
+        rejected.push(outsideWindow(candidate.index));
+        return false;
+      });
+      const conversations = await this.openConversations(manager, scope, phone.id, accepted, contacts);
+      if (!isTemplate) {
+        accepted = accepted.filter((candidate) => {
+          const lastInbound = conversations.get(contacts.get(keyOf(candidate))!.id)!.lastInboundAt;
+          if (lastInbound && Date.now() - lastInbound.getTime() < SERVICE_WINDOW_MS) {
+            return true;
+          }
+          rejected.push(outsideWindow(candidate.index));
+          return false;
+        });
+      }
+      const row = manager.getRepository(MessageBatch).create({
+        id: newId(),
+        ...scope,
+        phoneNumberId: phone.id,
+        type: dto.type,
+        recipients: dto.recipients.length,
+        accepted: accepted.length,
+        rejected: rejected.sort((a, b) => a.index - b.index),
+        metadata: dto.metadata ?? null,
+      });
+      await manager.insert(MessageBatch, row);
+      await this.insertMessages(manager, row, dto, accepted, contacts, conversations);
+      candidates.splice(0, candidates.length, ...accepted);
+      return manager.getRepository(MessageBatch).findOneByOrFail({ id: row.id });
+    });
+    await this.enqueue(phone.id, candidates);
+    this.events.nudge();
+    return { batch, messages: candidates.map(({ index, messageId }) => ({ index, id: messageId })) };
+  }
+
+  async get(principal: ApiKeyPrincipal, id: string): Promise<{ batch: MessageBatch; counts: Record<string, number> }> {
+    const batch = await this.dataSource
+      .getRepository(MessageBatch)
+      .findOneBy({ id, organizationId: principal.organizationId, livemode: principal.livemode });
+    if (!batch) {
+      throw AppException.notFound('Message batch');
+    }
+    const rows = (await this.dataSource.query(
+      `SELECT status, count(*)::int AS count FROM messages WHERE batch_id = $1 GROUP BY status`,
+      [id],
+    )) as { status: MessageStatus; count: number }[];
+    return { batch, counts: Object.fromEntries(rows.map((row) => [row.status, row.count])) };
+  }
+
+  /**
+   * The contacts of the recipients, by identity key. Templates may go to anyone, so missing contacts
+   * are created; free-form messages only to customers who wrote, so none is created for them.
+   */
+  private async contactsOf(
+    manager: EntityManager,
+    scope: Scope,
+    candidates: Candidate[],
+    createMissing: boolean,
+  ): Promise<Map<string, Contact>> {
+    const waIds = candidates.flatMap((candidate) => (candidate.waId ? [candidate.waId] : []));
+    const bsuids = candidates.flatMap((candidate) => (candidate.bsuid ? [candidate.bsuid] : []));
+    let created = new Set<string>();
+    if (createMissing && candidates.length > 0) {
+      const inserted = (await manager.query(
+        `INSERT INTO contacts (id, organization_id, livemode, wa_id, bsuid)
+         SELECT x.id, $1, $2, x.wa_id, x.bsuid FROM jsonb_to_recordset($3::jsonb) AS x (id uuid, wa_id text, bsuid text)
+         ON CONFLICT DO NOTHING RETURNING id`,
+        [
+          scope.organizationId,
+          scope.livemode,
+          JSON.stringify(candidates.map(({ waId, bsuid }) => ({ id: newId(), wa_id: waId, bsuid }))),
+        ],
+      )) as { id: string }[];
+      created = new Set(inserted.map((row) => row.id));
+    }
+    const where = { organizationId: scope.organizationId, livemode: scope.livemode };
+    const found = await manager.getRepository(Contact).find({
+      where: [
+        ...(waIds.length > 0 ? [{ ...where, waId: In(waIds) }] : []),
+        ...(bsuids.length > 0 ? [{ ...where, bsuid: In(bsuids) }] : []),
+      ],
+    });
+    const contacts = new Map<string, Contact>();
+    for (const contact of found) {
+      if (contact.waId) {
+        contacts.set(`wa:${contact.waId}`, contact);
+      }
+      if (contact.bsuid) {
+        contacts.set(`bsuid:${contact.bsuid}`, contact);
+      }
+    }
+    const newContacts = found.filter((contact) => created.has(contact.id));
+    await insertEvents(
+      manager,
+      scope,
+      'contact.created',
+      newContacts.map((contact) => ({ data: ContactDto.from(contact) })),
+    );
+    return contacts;
+  }
+
+  /** The conversation of each recipient on this phone, created when missing, by contact id. */
+  private async openConversations(
+    manager: EntityManager,
+    scope: Scope,
+    phoneNumberId: string,
+    candidates: Candidate[],
+    contacts: Map<string, Contact>,
+  ): Promise<Map<string, { id: string; lastInboundAt: Date | null }>> {
+    const rows = (await manager.query(
+      `INSERT INTO conversations (id, organization_id, livemode, phone_number_id, contact_id, last_message_at)
+       SELECT x.id, $1, $2, $3, x.contact_id, now() FROM jsonb_to_recordset($4::jsonb) AS x (id uuid, contact_id uuid)
+       ON CONFLICT (phone_number_id, contact_id) DO UPDATE SET updated_at = now()
+       RETURNING id, contact_id, last_inbound_at`,
+      [
+        scope.organizationId,
+        scope.livemode,
+        phoneNumberId,
+        JSON.stringify(
+          candidates.map((candidate) => ({ id: newId(), contact_id: contacts.get(keyOf(candidate))!.id })),
+        ),
+      ],
+    )) as { id: string; contact_id: string; last_inbound_at: Date | null }[];
+    return new Map(rows.map((row) => [row.contact_id, { id: row.id, lastInboundAt: row.last_inbound_at }]));
+  }
+
+  private async insertMessages(
+    manager: EntityManager,
+    batch: MessageBatch,
+    dto: MessageBatchSendDto,
+    accepted: Candidate[],
+    contacts: Map<string, Contact>,
+    conversations: Map<string, { id: string }>,
+  ): Promise<void> {
+    if (accepted.length === 0) {
+      return;
+    }
+    const now = new Date();
+    const messages = accepted.map((candidate) => {
+      const contact = contacts.get(keyOf(candidate))!;
+      const message: Message = {
+        id: candidate.messageId,
+        organizationId: batch.organizationId,
+        livemode: batch.livemode,
+        phoneNumberId: batch.phoneNumberId,
+        conversationId: conversations.get(contact.id)!.id,
+        contactId: contact.id,
+        batchId: batch.id,
+        direction: 'outbound',
+        type: dto.type,
+        content: candidate.content,
+        status: 'queued',
+        waMessageId: null,
+        context: null,
+        referral: null,
+        metadata: candidate.metadata,
+        error: null,
+        occurredAt: now,
+        sentAt: null,
+        deliveredAt: null,
+        readAt: null,
+        failedAt: null,
+        createdAt: now,
+        updatedAt: now,
+      };
+      return { message, contact };
+    });
+    await manager.query(
+      `INSERT INTO messages (id, organization_id, livemode, phone_number_id, conversation_id, contact_id, batch_id,
+                             direction, type, content, status, metadata, occurred_at, created_at, updated_at)
+       SELECT x.id, $1, $2, $3, x.conversation_id, x.contact_id, $4, 'outbound', $5, x.content, 'queued', x.metadata,
+              $6, $6, $6
+         FROM jsonb_to_recordset($7::jsonb) AS x (id uuid, conversation_id uuid, contact_id uuid, content jsonb, metadata jsonb)`,
+      [
+        batch.organizationId,
+        batch.livemode,
+        batch.phoneNumberId,
+        batch.id,
+        dto.type,
+        now,
+        JSON.stringify(
+          messages.map(({ message }) => ({
+            id: message.id,
+            conversation_id: message.conversationId,
+            contact_id: message.contactId,
+            content: message.content,
+            metadata: message.metadata,
+          })),
+        ),
+      ],
+    );
+    await manager.query(
+      `UPDATE conversations c SET last_message_id = x.message_id, last_message_at = $1, last_message_preview = x.preview,
+              last_message_direction = 'outbound', updated_at = now()
+         FROM jsonb_to_recordset($2::jsonb) AS x (conversation_id uuid, message_id uuid, preview text)
+        WHERE c.id = x.conversation_id`,
+      [
+        now,
+        JSON.stringify(
+          messages.map(({ message }) => ({
+            conversation_id: message.conversationId,
+            message_id: message.id,
+            preview: previewOf(message.type, message.content),
+          })),
+        ),
+      ],
+    );
+    await insertEvents(
+      manager,
+      batch,
+      'message.queued',
+      messages.map(({ message, contact }) => ({
+        messageId: message.id,
+        data: {
+          ...MessageDto.from(message),
+          metadata: message.metadata,
+          batchId: batch.id,
+          contactIdentifier: contactIdentifier(contact),
+          contactReplyTo: contactReplyTo(contact),
+        },
+      })),
+      batch.phoneNumberId,
+    );
+  }
+
+  private async enqueue(phoneNumberId: string, accepted: Candidate[]): Promise<void> {
+    for (let start = 0; start < accepted.length; start += ENQUEUE_CHUNK) {
+      await this.queue.addBulk(
+        accepted.slice(start, start + ENQUEUE_CHUNK).map(({ messageId }) => ({
+          name: 'send' as const,
+          data: { messageId, phoneNumberId } satisfies OutboundMessageJobs['send'],
+          opts: { jobId: messageId, removeOnComplete: true },
+        })),
+      );
+    }
+  }
+}
+
+/** The checks each recipient gets without the database; refused ones land in `rejected`. */
+function checkRecipients(
+  dto: MessageBatchSendDto,
+  template: Template | null,
+  rejected: RejectedRecipient[],
+): Candidate[] {
+  const shared = contentOf(dto);
+  const firstIndexOf = new Map<string, number>();
+  const candidates: Candidate[] = [];
+  dto.recipients.forEach((recipient, index) => {
+    const field = `recipients[${index}]`;
+    try {
+      const { waId, bsuid } = identityOf(recipient, field);
+      const key = waId ? `wa:${waId}` : `bsuid:${bsuid}`;
+      const earlier = firstIndexOf.get(key);
+      if (earlier !== undefined) {
+        throw AppException.validation(`The same customer as recipients[${earlier}]`, [
+          { field, message: 'duplicate recipient' },
+        ]);
+      }
+      firstIndexOf.set(key, index);
+      const content = recipient.components
+        ? { template: { ...dto.template, components: recipient.components } }
+        : shared;
+      if (recipient.components !== undefined && (!template || !Array.isArray(recipient.components))) {
+        throw AppException.validation('components is an array, for templates only', [
+          { field: `${field}.components`, message: 'components is an array, for templates only' },
+        ]);
+      }
+      if (recipient.metadata !== undefined && !isPlainObject(recipient.metadata)) {
+        throw AppException.validation('metadata must be an object', [
+          { field: `${field}.metadata`, message: 'metadata must be an object' },
+        ]);
+      }
+      const messageId = newId();
+      checkedMetaBody(
+        { type: dto.type, content, to: waId && `+${waId}`, recipient: bsuid, contextWaMessageId: null, messageId },
+        `${field}.`,
+      );
+      if (template) {
+        assertTemplateParameters(template, (content.template as Record<string, unknown>).components);
+      }
+      const metadata = dto.metadata || recipient.metadata ? { ...dto.metadata, ...recipient.metadata } : null;
+      candidates.push({ index, waId, bsuid, content, metadata, messageId });
+    } catch (error) {
+      if (!(error instanceof AppException)) {
+        throw error;
+      }
+      const details = Array.isArray(error.details) ? error.details : [];
+      rejected.push({ index, code: error.code, message: error.message, field: details[0]?.field ?? field });
+    }
+  });
+  return candidates;
+}
+
+function identityOf(recipient: BatchRecipientDto, field: string): { waId: string | null; bsuid: string | null } {
+  const { to, recipient: bsuid } = recipient;
+  if ((to === undefined) === (bsuid === undefined)) {
+    throw AppException.validation('Give exactly one of to (a phone) and recipient (a BSUID)', [
+      { field, message: 'give exactly one of to and recipient' },
+    ]);
+  }
+  if (to !== undefined) {
+    const waId = typeof to === 'string' ? waIdOf(to) : '';
+    if (!/^\d{6,15}$/.test(waId)) {
+      throw AppException.validation('to is not a phone number', [
+        { field: `${field}.to`, message: 'not a phone number' },
+      ]);
+    }
+    return { waId, bsuid: null };
+  }
+  if (typeof bsuid !== 'string' || !BSUID.test(bsuid)) {
+    throw AppException.validation('recipient is not a BSUID', [
+      { field: `${field}.recipient`, message: 'not a business-scoped user id' },
+    ]);
+  }
+  return { waId: null, bsuid };
+}
+
+function keyOf(candidate: Candidate): string {
+  return candidate.waId ? `wa:${candidate.waId}` : `bsuid:${candidate.bsuid}`;
+}
+
+function outsideWindow(index: number): RejectedRecipient {
+  return {
+    index,
+    code: ErrorCode.OutsideCustomerServiceWindow,
+    message: 'The customer has not written to this number in the last 24 hours: only a template may be sent',
+    field: `recipients[${index}]`,
+  };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Many outbox events in one statement; a message's first event has sequence 1. */
+async function insertEvents(
+  manager: EntityManager,
+  scope: Scope,
+  type: 'contact.created' | 'message.queued',
+  events: { data: object; messageId?: string }[],
+  phoneNumberId: string | null = null,
+): Promise<void> {
+  if (events.length === 0) {
+    return;
+  }
+  await manager.query(
+    `INSERT INTO events (id, organization_id, livemode, type, data, phone_number_id, message_id, message_sequence)
+     SELECT x.id, $1, $2, $3, x.data, $4, x.message_id, CASE WHEN x.message_id IS NULL THEN NULL ELSE 1 END
+       FROM jsonb_to_recordset($5::jsonb) AS x (id uuid, data jsonb, message_id uuid)`,
+    [
+      scope.organizationId,
+      scope.livemode,
+      type,
+      phoneNumberId,
+      JSON.stringify(events.map((event) => ({ id: newId(), data: event.data, message_id: event.messageId ?? null }))),
+    ],
+  );
+}

@@ -1,0 +1,72 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Job } from 'bullmq';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DataSource } from 'typeorm';
+import { OutboundMessageJobs } from '../../../queue/job-payloads';
+import { messagesPerSecond } from '../../phone-numbers/dto/phone-number.dto';
+import { PhoneNumber } from '../../phone-numbers/phone-number.entity';
+import { SEND_SLOTS, SendSlots } from './send-slots';
+
+/** A slot this close is waited for in place; a later one sends the job away until then. */
+const WAIT_IN_PLACE_MS = 25;
+/** How long a phone's throughput level is trusted before it is read again. */
+const RATE_TTL_MS = 10_000;
+
+type SendJob = Job<OutboundMessageJobs['send']>;
+
+/**
+ * Keeps each phone number at its Meta throughput (80/s, or 1,000/s at the top tier). A job whose
+ * slot is later is delayed to exactly that slot, so it holds no worker meanwhile: a phone with a
+ * huge backlog only spaces its own messages and never starves the other phones' jobs.
+ */
+@Injectable()
+export class SendPacingService {
+  private readonly rates = new Map<string, { perSecond: number; until: number }>();
+
+  constructor(
+    @Inject(SEND_SLOTS) private readonly slots: SendSlots,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  /** True when the message may go now; false when its job was moved to its slot (throw `DelayedError`). */
+  async takeSlot(job: SendJob, token: string | undefined): Promise<boolean> {
+    const { slotAt, slotAttempt } = job.data;
+    // A slot reserved before the job was delayed belongs to that attempt only; a retry takes a new one.
+    if (slotAt !== undefined && slotAttempt === job.attemptsMade) {
+      await sleep(Math.max(0, slotAt - Date.now()));
+      return true;
+    }
+    const phoneNumberId = job.data.phoneNumberId ?? (await this.phoneOf(job.data.messageId));
+    if (!phoneNumberId) {
+      return true;
+    }
+    const waitMs = await this.slots.reserve(phoneNumberId, await this.perSecond(phoneNumberId));
+    if (waitMs <= WAIT_IN_PLACE_MS) {
+      await sleep(waitMs);
+      return true;
+    }
+    const at = Date.now() + waitMs;
+    await job.updateData({ ...job.data, phoneNumberId, slotAt: at, slotAttempt: job.attemptsMade });
+    await job.moveToDelayed(at, token);
+    return false;
+  }
+
+  private async perSecond(phoneNumberId: string): Promise<number> {
+    const cached = this.rates.get(phoneNumberId);
+    if (cached && cached.until > Date.now()) {
+      return cached.perSecond;
+    }
+    const phone = await this.dataSource.getRepository(PhoneNumber).findOneBy({ id: phoneNumberId });
+    const perSecond = messagesPerSecond(phone?.throughputLevel ?? null);
+    this.rates.set(phoneNumberId, { perSecond, until: Date.now() + RATE_TTL_MS });
+    return perSecond;
+  }
+
+  private async phoneOf(messageId: string): Promise<string | undefined> {
+    const [row] = (await this.dataSource.query(`SELECT phone_number_id FROM messages WHERE id = $1`, [messageId])) as {
+      phone_number_id: string;
+    }[];
+    return row?.phone_number_id;
+  }
+}

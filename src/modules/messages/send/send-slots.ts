@@ -1,0 +1,51 @@
+import type Redis from 'ioredis';
+import type { DataSource } from 'typeorm';
+
+/**
+ * Hands out send slots per phone number, shared by every worker and replica: each call reserves
+ * the phone's next slot, `1000 / perSecond` ms after the previous one, and answers how many ms
+ * from now it is. A phone thus sends at its Meta throughput however many workers serve it.
+ */
+export interface SendSlots {
+  reserve(phoneNumberId: string, perSecond: number): Promise<number>;
+}
+
+export const SEND_SLOTS = Symbol('SEND_SLOTS');
+
+// The clock is Redis's, so replicas with skewed clocks still space their sends correctly.
+const RESERVE = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
+local interval = tonumber(ARGV[1])
+local slot = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
+redis.call('SET', KEYS[1], string.format('%.3f', slot + interval), 'PX', math.ceil(slot + interval - now) + 60000)
+return math.ceil(slot - now)
+`;
+
+export class RedisSendSlots implements SendSlots {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  async reserve(phoneNumberId: string, perSecond: number): Promise<number> {
+    return (await this.redis.eval(RESERVE, 1, `${this.prefix}:send-slot:${phoneNumberId}`, 1000 / perSecond)) as number;
+  }
+}
+
+/** The same with the queue on PostgreSQL: one row per phone holds its next free slot. */
+export class PostgresSendSlots implements SendSlots {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async reserve(phoneNumberId: string, perSecond: number): Promise<number> {
+    const [row] = (await this.dataSource.query(
+      `INSERT INTO phone_send_slots AS slots (phone_number_id, next_slot_at)
+       VALUES ($1, clock_timestamp() + $2::float8 * interval '1 millisecond')
+       ON CONFLICT (phone_number_id) DO UPDATE
+         SET next_slot_at = greatest(slots.next_slot_at, clock_timestamp()) + $2::float8 * interval '1 millisecond'
+       RETURNING extract(epoch FROM (next_slot_at - clock_timestamp())) * 1000 - $2::float8 AS wait_ms`,
+      [phoneNumberId, 1000 / perSecond],
+    )) as { wait_ms: number }[];
+    return Math.max(0, Math.ceil(Number(row.wait_ms)));
+  }
+}

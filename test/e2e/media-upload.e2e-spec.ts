@@ -1,0 +1,322 @@
+import { createHash, randomInt } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../../src/config/app-config';
+import { APP_CONFIG } from '../../src/config/config.module';
+import { MediaService } from '../../src/modules/media/media.service';
+import { SandboxHost } from '../../src/modules/meta/sandbox-host';
+import { PhoneNumber } from '../../src/modules/phone-numbers/phone-number.entity';
+import { bearer, newApiKey, newTenant } from '../helpers/factories';
+import { readJson } from '../helpers/http';
+import { startTestService, TestService } from '../helpers/test-service';
+import { waitFor } from '../helpers/wait-for';
+
+/** A 1×1 PNG. */
+const PIXEL = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+  'base64',
+);
+const KB = 1024;
+const MB = 1024 * KB;
+
+/** A WebP of `size` bytes: `VP8X` with the animation flag when animated, plain `VP8 ` otherwise. */
+function webp(size: number, animated: boolean): Buffer {
+  const bytes = Buffer.alloc(size);
+  bytes.write('RIFF', 0, 'latin1');
+  bytes.writeUInt32LE(size - 8, 4);
+  bytes.write(animated ? 'WEBPVP8X' : 'WEBPVP8 ', 8, 'latin1');
+  bytes[20] = animated ? 0x02 : 0;
+  return bytes;
+}
+
+/** Uploading files, and sending them by our id: the worker uploads each to Meta once per phone. */
+describe('Media upload and sending media by id', () => {
+  let service: TestService;
+
+  beforeAll(async () => {
+    service = await startTestService();
+  });
+  afterAll(() => service.close());
+
+  async function sandboxTenant() {
+    const tenant = await newTenant(service, { mode: 'test' });
+    const wabas = await service.api.GET('/v1/wabas', { headers: bearer(tenant.apiKey.key) });
+    const phone = wabas.data!.data[0].phoneNumbers[0];
+    return { tenant, key: tenant.apiKey.key, phoneNumberId: phone.id, metaPhoneNumberId: phone.metaPhoneNumberId };
+  }
+
+  function upload(key: string, bytes: Buffer, type: string, filename: string) {
+    const form = new FormData();
+    form.append('file', new Blob([bytes], { type }), filename);
+    return fetch(`${service.url}/v1/media`, { method: 'POST', headers: bearer(key), body: form });
+  }
+
+  async function uploaded(key: string, bytes: Buffer = PIXEL, type = 'image/png', filename = 'pixel.png') {
+    const response = await upload(key, bytes, type, filename);
+    expect(response.status).toBe(201);
+    return (await readJson(response)).data;
+  }
+
+  /** What the organization has stored: media rows and files on disk. */
+  async function storedFor(orgId: string) {
+    const rows: unknown[] = await service.context
+      .get(DataSource)
+      .query(`SELECT id FROM media WHERE organization_id = $1`, [orgId]);
+    const mediaDir = service.context.get<AppConfig>(APP_CONFIG).mediaDir;
+    const files = await readdir(join(mediaDir, orgId)).catch(() => []);
+    return { rows: rows.length, files: files.length };
+  }
+
+  /** The customer writes first, opening the 24-hour window. */
+  async function customerWrites(key: string, phoneNumberId: string) {
+    const from = `+1555${randomInt(1_000_000, 9_999_999)}`;
+    const { data } = await service.api.POST('/v1/sandbox/inbound', {
+      headers: bearer(key),
+      body: { phoneNumberId, from, type: 'text', text: { body: 'hi' } },
+    });
+    await waitFor('the inbound message', async () => {
+      const list = await service.api.GET('/v1/messages', {
+        headers: bearer(key),
+        params: { query: { direction: 'inbound' } },
+      });
+      return list.data!.data.find((message) => message.waMessageId === data!.data.messageId);
+    });
+    return from;
+  }
+
+  const send = (key: string, body: Record<string, unknown>) =>
+    service.api.POST('/v1/messages', { headers: bearer(key), body: body as never });
+  const statusOf = (key: string, id: string, status: string) =>
+    waitFor(`message ${id} to be ${status}`, async () => {
+      const result = await service.api.GET('/v1/messages/{messageId}', {
+        headers: bearer(key),
+        params: { path: { messageId: id } },
+      });
+      return result.data!.data.status === status ? result.data!.data : undefined;
+    });
+
+  /** What the sandbox received for a message of ours. */
+  async function metaBodyOf(metaPhoneNumberId: string, waMessageId: string | null) {
+    const sandbox = await service.context.get(SandboxHost).get();
+    return sandbox.sentMessages(metaPhoneNumberId).find((sent) => sent.messageId === waMessageId)!.body;
+  }
+
+  it('stores an upload with its SHA-256 and serves the same bytes back', async () => {
+    const { key } = await sandboxTenant();
+    const media = await uploaded(key);
+    expect(media).toMatchObject({
+      id: expect.any(String),
+      source: 'upload',
+      status: 'ready',
+      mimeType: 'image/png',
+      filename: 'pixel.png',
+      sizeBytes: PIXEL.length,
+      sha256: createHash('sha256').update(PIXEL).digest('hex'),
+      phoneNumberId: null,
+      error: null,
+    });
+
+    const got = await service.api.GET('/v1/media/{mediaId}', {
+      headers: bearer(key),
+      params: { path: { mediaId: media.id } },
+    });
+    expect(got.data!.data).toEqual(media);
+    const content = await fetch(`${service.url}/v1/media/${media.id}/content`, { headers: bearer(key) });
+    expect(content.status).toBe(200);
+    expect(content.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await content.arrayBuffer())).toEqual(PIXEL);
+  });
+
+  it('takes the type from the file name when the part is application/octet-stream', async () => {
+    const { key } = await sandboxTenant();
+    const media = await uploaded(key, Buffer.from('%PDF-1.4\n'), 'application/octet-stream', 'invoice.pdf');
+    expect(media).toMatchObject({ mimeType: 'application/pdf', filename: 'invoice.pdf' });
+  });
+
+  it.each([
+    ['a type WhatsApp does not take', Buffer.from('PK'), 'application/zip', 'a.zip', 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ['an image over 5 MB', Buffer.alloc(5 * MB + 1), 'image/jpeg', 'big.jpg', 413, 'PAYLOAD_TOO_LARGE'],
+    ['a static sticker over 100 KB', webp(100 * KB + 1, false), 'image/webp', 's.webp', 413, 'PAYLOAD_TOO_LARGE'],
+    ['an animated sticker over 500 KB', webp(500 * KB + 1, true), 'image/webp', 'a.webp', 413, 'PAYLOAD_TOO_LARGE'],
+    ['an empty file', Buffer.alloc(0), 'image/png', 'empty.png', 400, 'VALIDATION_ERROR'],
+  ])('refuses %s and stores nothing', async (_case, bytes, type, filename, status, code) => {
+    const { tenant, key } = await sandboxTenant();
+    const response = await upload(key, bytes, type, filename);
+    expect(response.status).toBe(status);
+    expect((await readJson(response)).error.code).toBe(code);
+    expect(await storedFor(tenant.orgId)).toEqual({ rows: 0, files: 0 });
+  });
+
+  it('accepts an animated sticker of 500 KB, which would be too large static', async () => {
+    const { key } = await sandboxTenant();
+    expect(await uploaded(key, webp(500 * KB, true), 'image/webp', 'wave.webp')).toMatchObject({
+      mimeType: 'image/webp',
+      sizeBytes: 500 * KB,
+    });
+  });
+
+  it('refuses a body that is not multipart, a form without `file`, and multipart elsewhere', async () => {
+    const { key } = await sandboxTenant();
+    const json = await fetch(`${service.url}/v1/media`, {
+      method: 'POST',
+      headers: { ...bearer(key), 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(json.status).toBe(415);
+    expect((await readJson(json)).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+
+    const form = new FormData();
+    form.append('image', new Blob([PIXEL], { type: 'image/png' }), 'pixel.png');
+    const wrongField = await fetch(`${service.url}/v1/media`, { method: 'POST', headers: bearer(key), body: form });
+    expect(wrongField.status).toBe(400);
+    expect((await readJson(wrongField)).error.details[0].field).toBe('file');
+
+    const elsewhere = await fetch(`${service.url}/v1/contacts`, { method: 'POST', headers: bearer(key), body: form });
+    expect(elsewhere.status).toBe(415);
+  });
+
+  it('needs media:write to upload or delete', async () => {
+    const { tenant, key } = await sandboxTenant();
+    expect((await upload('owb_test_unknown', PIXEL, 'image/png', 'p.png')).status).toBe(401);
+    const readOnly = await newApiKey(service, tenant.pat, tenant.orgId, { mode: 'test', scopes: ['media:read'] });
+    const refused = await upload(readOnly.key, PIXEL, 'image/png', 'p.png');
+    expect(refused.status).toBe(403);
+    const media = await uploaded(key);
+    const deleted = await service.api.DELETE('/v1/media/{mediaId}', {
+      headers: bearer(readOnly.key),
+      params: { path: { mediaId: media.id } },
+    });
+    expect(deleted.response.status).toBe(403);
+  });
+
+  it('sends an image by our id: uploaded to Meta once per phone, its Meta id reused', async () => {
+    const { key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant();
+    const media = await uploaded(key);
+    const to = await customerWrites(key, phoneNumberId);
+    const accepted = await Promise.all(
+      ['first', 'second'].map((caption) =>
+        send(key, { phoneNumberId, to, type: 'image', image: { id: media.id, caption } }),
+      ),
+    );
+    expect(accepted.map((result) => result.response.status)).toEqual([202, 202]);
+    expect(accepted[0].data!.data.content).toEqual({ image: { id: media.id, caption: 'first' } });
+    const read = await Promise.all(accepted.map((result) => statusOf(key, result.data!.data.id, 'read')));
+
+    const sandbox = await service.context.get(SandboxHost).get();
+    const uploads = sandbox.mediaUploads(metaPhoneNumberId);
+    expect(uploads).toEqual([
+      expect.objectContaining({ mimeType: 'image/png', sizeBytes: PIXEL.length, filename: 'pixel.png' }),
+    ]);
+    const metaMediaId = uploads[0].mediaId;
+    expect(await metaBodyOf(metaPhoneNumberId, read[0].waMessageId)).toMatchObject({
+      type: 'image',
+      image: { id: metaMediaId, caption: 'first' },
+    });
+    expect(await metaBodyOf(metaPhoneNumberId, read[1].waMessageId)).toMatchObject({
+      image: { id: metaMediaId, caption: 'second' },
+    });
+    // Our message keeps our id.
+    const stored = await service.api.GET('/v1/messages/{messageId}', {
+      headers: bearer(key),
+      params: { path: { messageId: read[0].id } },
+    });
+    expect(stored.data!.data.content).toEqual({ image: { id: media.id, caption: 'first' } });
+  });
+
+  it('uploads once when several workers need the same copy at the same time', async () => {
+    const { tenant, key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant();
+    const media = await uploaded(key);
+    const phone = await service.context
+      .get(DataSource)
+      .getRepository(PhoneNumber)
+      .findOneByOrFail({ id: phoneNumberId });
+    const message = {
+      organizationId: tenant.orgId,
+      livemode: false,
+      type: 'image',
+      content: { image: { id: media.id } },
+    };
+    const resolved = await Promise.all(
+      Array.from({ length: 5 }, () => service.context.get(MediaService).resolveOutbound(message, phone)),
+    );
+    const sandbox = await service.context.get(SandboxHost).get();
+    const uploads = sandbox.mediaUploads(metaPhoneNumberId);
+    expect(uploads).toHaveLength(1);
+    expect(resolved).toEqual(Array.from({ length: 5 }, () => ({ image: { id: uploads[0].mediaId } })));
+  });
+
+  it('uploads again once the copy on Meta has expired', async () => {
+    const { key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant();
+    const media = await uploaded(key);
+    const to = await customerWrites(key, phoneNumberId);
+    const first = await send(key, { phoneNumberId, to, type: 'image', image: { id: media.id } });
+    await statusOf(key, first.data!.data.id, 'read');
+    await service.context
+      .get(DataSource)
+      .query(`UPDATE media_uploads SET expires_at = now() - interval '1 minute' WHERE media_id = $1`, [media.id]);
+
+    const second = await send(key, { phoneNumberId, to, type: 'image', image: { id: media.id } });
+    const read = await statusOf(key, second.data!.data.id, 'read');
+    const sandbox = await service.context.get(SandboxHost).get();
+    const uploads = sandbox.mediaUploads(metaPhoneNumberId);
+    expect(uploads).toHaveLength(2);
+    expect(await metaBodyOf(metaPhoneNumberId, read.waMessageId)).toMatchObject({ image: { id: uploads[1].mediaId } });
+    const rows: { meta_media_id: string; expires_at: Date }[] = await service.context
+      .get(DataSource)
+      .query(`SELECT meta_media_id, expires_at FROM media_uploads WHERE media_id = $1`, [media.id]);
+    expect(rows).toEqual([{ meta_media_id: uploads[1].mediaId, expires_at: expect.any(Date) }]);
+    expect(rows[0].expires_at.getTime()).toBeGreaterThan(Date.now() + 29 * 24 * 3600_000);
+  });
+
+  it('refuses media whose type does not fit the message, or that is gone', async () => {
+    const { key, phoneNumberId } = await sandboxTenant();
+    const media = await uploaded(key);
+    const to = await customerWrites(key, phoneNumberId);
+    const asVideo = await send(key, { phoneNumberId, to, type: 'video', video: { id: media.id } });
+    expect(asVideo.response.status).toBe(400);
+    expect(asVideo.error!.error.details![0]).toMatchObject({ field: 'video.id' });
+    const unknown = await send(key, { phoneNumberId, to, type: 'image', image: { id: '1234567890' } });
+    expect(unknown.response.status).toBe(404);
+    expect(unknown.error!.error.details![0]).toMatchObject({ field: 'image.id' });
+
+    const deleted = await service.api.DELETE('/v1/media/{mediaId}', {
+      headers: bearer(key),
+      params: { path: { mediaId: media.id } },
+    });
+    expect(deleted.response.status).toBe(204);
+    const gone = await service.api.GET('/v1/media/{mediaId}', {
+      headers: bearer(key),
+      params: { path: { mediaId: media.id } },
+    });
+    expect(gone.response.status).toBe(404);
+    const afterDelete = await send(key, { phoneNumberId, to, type: 'image', image: { id: media.id } });
+    expect(afterDelete.response.status).toBe(404);
+  });
+
+  it('gives another organization 404 for the media, and will not send it from there', async () => {
+    const owner = await sandboxTenant();
+    const media = await uploaded(owner.key);
+    const other = await sandboxTenant();
+    const path = { mediaId: media.id };
+
+    const got = await service.api.GET('/v1/media/{mediaId}', { headers: bearer(other.key), params: { path } });
+    expect(got.response.status).toBe(404);
+    const content = await fetch(`${service.url}/v1/media/${media.id}/content`, { headers: bearer(other.key) });
+    expect(content.status).toBe(404);
+    const deleted = await service.api.DELETE('/v1/media/{mediaId}', { headers: bearer(other.key), params: { path } });
+    expect(deleted.response.status).toBe(404);
+
+    const to = await customerWrites(other.key, other.phoneNumberId);
+    const sent = await send(other.key, {
+      phoneNumberId: other.phoneNumberId,
+      to,
+      type: 'image',
+      image: { id: media.id },
+    });
+    expect(sent.response.status).toBe(404);
+    expect(sent.error!.error).toMatchObject({ code: 'NOT_FOUND', details: [{ field: 'image.id' }] });
+    const stillThere = await service.api.GET('/v1/media/{mediaId}', { headers: bearer(owner.key), params: { path } });
+    expect(stillThere.response.status).toBe(200);
+  });
+});

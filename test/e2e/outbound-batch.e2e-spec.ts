@@ -1,0 +1,216 @@
+import { randomInt } from 'node:crypto';
+import { SandboxHost } from '../../src/modules/meta/sandbox-host';
+import { bearer, newTenant } from '../helpers/factories';
+import { startTestService, TestService } from '../helpers/test-service';
+import { waitFor } from '../helpers/wait-for';
+
+/** A test-mode tenant whose sandbox WABA has hello_world synced. */
+async function sandboxTenant(service: TestService) {
+  const tenant = await newTenant(service, { mode: 'test' });
+  const wabas = await service.api.GET('/v1/wabas', { headers: bearer(tenant.apiKey.key) });
+  const waba = wabas.data!.data[0];
+  await service.api.POST('/v1/wabas/{wabaId}/templates/sync', {
+    headers: bearer(tenant.apiKey.key),
+    params: { path: { wabaId: waba.id } },
+  });
+  return {
+    key: tenant.apiKey.key,
+    phoneNumberId: waba.phoneNumbers[0].id,
+    metaPhoneNumberId: waba.phoneNumbers[0].metaPhoneNumberId,
+  };
+}
+
+const customerPhone = () => `+1555${randomInt(1_000_000, 9_999_999)}`;
+const customers = (count: number) => [...new Set(Array.from({ length: count * 2 }, customerPhone))].slice(0, count);
+const helloWorld = { name: 'hello_world', language: { code: 'en_US' } };
+const sendBatch = (service: TestService, key: string, body: Record<string, unknown>) =>
+  service.api.POST('/v1/messages/batch', { headers: bearer(key), body: body as never });
+const getBatch = (service: TestService, key: string, batchId: string) =>
+  service.api.GET('/v1/messages/batch/{batchId}', { headers: bearer(key), params: { path: { batchId } } });
+const sandbox = (service: TestService) => service.context.get(SandboxHost).get();
+
+/** Batches and per-phone pacing, with the built-in sandbox as Meta. */
+describe('Sending in batches', () => {
+  let service: TestService;
+
+  beforeAll(async () => {
+    service = await startTestService();
+  });
+  afterAll(() => service.close());
+
+  it('queues the valid recipients, reports the others one by one, and counts the batch by status', async () => {
+    const { key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant(service);
+    const [first, second] = customers(2);
+    const accepted = await sendBatch(service, key, {
+      phoneNumberId,
+      type: 'template',
+      template: helloWorld,
+      metadata: { campaign: 'spring' },
+      recipients: [
+        { to: first, metadata: { customer: 'c-1' } },
+        { to: 'not a phone' },
+        { to: second },
+        { to: first },
+        { to: customerPhone(), components: [{ type: 'body', parameters: [{ type: 'text', text: 'x' }] }] },
+        { to: customerPhone(), recipient: 'US.1234' },
+      ],
+    });
+    expect(accepted.response.status).toBe(202);
+    const batch = accepted.data!.data;
+    expect(batch).toMatchObject({ recipients: 6, accepted: 2, counts: { queued: 2 } });
+    expect(batch.messages.map((message) => message.index)).toEqual([0, 2]);
+    expect(batch.rejected).toEqual([
+      expect.objectContaining({ index: 1, code: 'VALIDATION_ERROR', field: 'recipients[1].to' }),
+      expect.objectContaining({ index: 3, code: 'VALIDATION_ERROR', message: 'The same customer as recipients[0]' }),
+      expect.objectContaining({ index: 4, code: 'TEMPLATE_PARAMETER_MISMATCH' }),
+      expect.objectContaining({ index: 5, code: 'VALIDATION_ERROR', field: 'recipients[5]' }),
+    ]);
+
+    const done = await waitFor('the batch to be read', async () => {
+      const current = await getBatch(service, key, batch.id);
+      return current.data!.data.counts.read === 2 ? current.data!.data : undefined;
+    });
+    expect(done.counts).toMatchObject({ queued: 0, sending: 0, sent: 0, failed: 0 });
+    const bodies = (await sandbox(service))
+      .sentMessages(metaPhoneNumberId)
+      .map((sent) => sent.body as { to: string; biz_opaque_callback_data: string });
+    expect(bodies.map((body) => [body.to, body.biz_opaque_callback_data]).sort()).toEqual(
+      [
+        [first, batch.messages[0].id],
+        [second, batch.messages[1].id],
+      ].sort(),
+    );
+    const message = await service.api.GET('/v1/messages/{messageId}', {
+      headers: bearer(key),
+      params: { path: { messageId: batch.messages[0].id } },
+    });
+    expect(message.data!.data).toMatchObject({ status: 'read', type: 'template' });
+    const events = await service.api.GET('/v1/events', {
+      headers: bearer(key),
+      params: { query: { type: 'message.queued' } },
+    });
+    expect(
+      events.data!.data.find((event) => (event.data as { id: string }).id === batch.messages[0].id)!.data,
+    ).toMatchObject({ batchId: batch.id, metadata: { campaign: 'spring', customer: 'c-1' }, contactReplyTo: first });
+  });
+
+  it('sends free-form content only to customers inside their 24-hour window', async () => {
+    const { key, phoneNumberId } = await sandboxTenant(service);
+    const [wrote, silent] = customers(2);
+    const { data: inbound } = await service.api.POST('/v1/sandbox/inbound', {
+      headers: bearer(key),
+      body: { phoneNumberId, from: wrote, type: 'text', text: { body: 'hi' } },
+    });
+    await waitFor('the inbound message', async () => {
+      const list = await service.api.GET('/v1/messages', {
+        headers: bearer(key),
+        params: { query: { direction: 'inbound' } },
+      });
+      return list.data!.data.find((message) => message.waMessageId === inbound!.data.messageId);
+    });
+    const result = await sendBatch(service, key, {
+      phoneNumberId,
+      type: 'text',
+      text: { body: 'Back in stock' },
+      recipients: [{ to: silent }, { to: wrote }],
+    });
+    expect(result.response.status).toBe(202);
+    expect(result.data!.data.messages.map((message) => message.index)).toEqual([1]);
+    expect(result.data!.data.rejected).toEqual([
+      expect.objectContaining({ index: 0, code: 'OUTSIDE_CUSTOMER_SERVICE_WINDOW' }),
+    ]);
+    const contacts = await service.api.GET('/v1/contacts', { headers: bearer(key) });
+    expect(contacts.data!.data.map((contact) => contact.waId)).toEqual([wrote.slice(1)]);
+  });
+
+  it('refuses a bad content or too many recipients whole, storing nothing, and hides batches from other organizations', async () => {
+    const { key, phoneNumberId } = await sandboxTenant(service);
+    const badContent = await sendBatch(service, key, {
+      phoneNumberId,
+      type: 'text',
+      text: { body: 'x'.repeat(4097) },
+      recipients: [{ to: customerPhone() }],
+    });
+    expect(badContent.response.status).toBe(400);
+    expect(badContent.error!.error.details![0].field).toBe('text.body');
+    const tooMany = await sendBatch(service, key, {
+      phoneNumberId,
+      type: 'template',
+      template: helloWorld,
+      recipients: Array.from({ length: 5001 }, () => ({ to: customerPhone() })),
+    });
+    expect(tooMany.response.status).toBe(400);
+    expect(tooMany.error!.error.details![0].field).toBe('recipients');
+    const stored = await service.api.GET('/v1/messages', { headers: bearer(key) });
+    expect(stored.data!.data).toEqual([]);
+
+    const mine = await sendBatch(service, key, {
+      phoneNumberId,
+      type: 'template',
+      template: helloWorld,
+      recipients: [{ to: customerPhone() }],
+    });
+    const other = await newTenant(service, { mode: 'test' });
+    expect((await getBatch(service, other.apiKey.key, mine.data!.data.id)).response.status).toBe(404);
+    const foreignPhone = await sendBatch(service, other.apiKey.key, {
+      phoneNumberId,
+      type: 'template',
+      template: helloWorld,
+      recipients: [{ to: customerPhone() }],
+    });
+    expect(foreignPhone.response.status).toBe(404);
+  });
+});
+
+/** Pacing is timed on the sandbox's clock: delivered and read statuses wait, so their ingestion does not compete. */
+describe('Pacing per phone number', () => {
+  let service: TestService;
+
+  beforeAll(async () => {
+    service = await startTestService({ SANDBOX_STATUS_DELAY_MS: '60000' });
+  });
+  afterAll(() => service.close());
+
+  it('keeps a phone at its 80 messages/s while a second phone is served alongside', async () => {
+    const busy = await sandboxTenant(service);
+    const quiet = await sandboxTenant(service);
+    const backlog = 400;
+    const busyBatch = await sendBatch(service, busy.key, {
+      phoneNumberId: busy.phoneNumberId,
+      type: 'template',
+      template: helloWorld,
+      recipients: customers(backlog).map((to) => ({ to })),
+    });
+    expect(busyBatch.data!.data.accepted).toBe(backlog);
+    const quietBatch = await sendBatch(service, quiet.key, {
+      phoneNumberId: quiet.phoneNumberId,
+      type: 'template',
+      template: helloWorld,
+      recipients: customers(20).map((to) => ({ to })),
+    });
+    const quietAcceptedAt = Date.now();
+
+    const busySent = await waitFor(
+      'the busy phone to send its backlog',
+      async () => {
+        const sent = (await sandbox(service)).sentMessages(busy.metaPhoneNumberId);
+        return sent.length >= backlog ? sent : undefined;
+      },
+      20_000,
+    );
+    const times = busySent.map((sent) => sent.receivedAt.getTime()).sort((a, b) => a - b);
+    const perSecond = ((times.length - 1) * 1000) / (times[times.length - 1] - times[0]);
+    expect(perSecond).toBeGreaterThanOrEqual(72);
+    expect(perSecond).toBeLessThanOrEqual(88);
+    // Every request was paced right: Meta never answered 130429 (a retry would show as a second request).
+    expect(busySent).toHaveLength(backlog);
+
+    const quietSent = (await sandbox(service)).sentMessages(quiet.metaPhoneNumberId);
+    expect(quietSent).toHaveLength(20);
+    const quietDone = Math.max(...quietSent.map((sent) => sent.receivedAt.getTime()));
+    // The quiet phone did not wait behind the busy one's five seconds of backlog.
+    expect(quietDone - quietAcceptedAt).toBeLessThan(1500);
+    const counts = await getBatch(service, quiet.key, quietBatch.data!.data.id);
+    expect(counts.data!.data.accepted).toBe(20);
+  });
+});
