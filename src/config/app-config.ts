@@ -50,6 +50,10 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(120_000) META_TIMEOUT_MS?: number;
   @IsOptional() @Transform(toBool) @IsBoolean() SANDBOX_ENABLED?: boolean;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(60_000) SANDBOX_STATUS_DELAY_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(500) RECOVERY_AFTER_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(50) SEND_MAX_ATTEMPTS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(10) SEND_RETRY_DELAY_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) RECOVERY_INTERVAL_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_080) PHONE_RESYNC_INTERVAL_MINUTES?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3650) META_WEBHOOK_RETENTION_DAYS?: number;
   @IsOptional() @IsString() MEDIA_DIR?: string;
@@ -100,6 +104,14 @@ export interface AppConfig {
     timeoutMs: number;
   };
   sandbox: { enabled: boolean; statusDelayMs: number };
+  /**
+   * Recovery of work whose job was lost (queue wiped, worker killed): a Meta webhook still not
+   * ingested, or an accepted message still not handed to Meta, `afterMs` after it was last touched
+   * is queued again; the check runs every `intervalMs`.
+   */
+  recovery: { afterMs: number; intervalMs: number };
+  /** Attempts per outbound message for errors that may pass, with exponential backoff from `retryDelayMs`, ±50% jitter. */
+  sending: { maxAttempts: number; retryDelayMs: number };
   phoneResyncIntervalMinutes: number;
   metaWebhookRetentionDays: number;
   /** Where media files are kept (default DATA_DIR/media). */
@@ -181,6 +193,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       timeoutMs: vars.META_TIMEOUT_MS ?? 10_000,
     },
     sandbox: { enabled: vars.SANDBOX_ENABLED ?? true, statusDelayMs: vars.SANDBOX_STATUS_DELAY_MS ?? 500 },
+    recovery: { afterMs: vars.RECOVERY_AFTER_MS ?? 120_000, intervalMs: vars.RECOVERY_INTERVAL_MS ?? 60_000 },
+    sending: { maxAttempts: vars.SEND_MAX_ATTEMPTS ?? 5, retryDelayMs: vars.SEND_RETRY_DELAY_MS ?? 1000 },
     phoneResyncIntervalMinutes: vars.PHONE_RESYNC_INTERVAL_MINUTES ?? 60,
     metaWebhookRetentionDays: vars.META_WEBHOOK_RETENTION_DAYS ?? 30,
     mediaDir: resolve(vars.MEDIA_DIR ?? join(vars.DATA_DIR ?? './.data', 'media')),

@@ -10,7 +10,7 @@ describe('Sending messages', () => {
   let service: TestService;
 
   beforeAll(async () => {
-    service = await startTestService();
+    service = await startTestService({ SEND_MAX_ATTEMPTS: '3', SEND_RETRY_DELAY_MS: '50' });
   });
   afterAll(() => service.close());
 
@@ -191,6 +191,22 @@ describe('Sending messages', () => {
     const second = await send(key, { phoneNumberId, to: invalid, type: 'text', text: { body: 'hi' } });
     const refused = await statusOf(key, second.data!.data.id, 'failed');
     expect(refused.error).toMatchObject({ code: 100 });
+  });
+
+  it.each([
+    ['throughput exceeded', MAGIC_RECIPIENTS.throughputExceeded, 130429],
+    ['pair rate limit', MAGIC_RECIPIENTS.pairRateLimited, 131056],
+  ])('retries %s with backoff up to the attempt count, then fails with Meta’s code', async (_case, magic, code) => {
+    const { key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant();
+    const to = await customerWrites(key, phoneNumberId, `+${magic}`);
+    const accepted = await send(key, { phoneNumberId, to, type: 'text', text: { body: 'hi' } });
+    const failed = await statusOf(key, accepted.data!.data.id, 'failed');
+    expect(failed.error).toMatchObject({ code });
+    const sandbox = await service.context.get(SandboxHost).get();
+    const attempts = sandbox
+      .refusedMessages(metaPhoneNumberId)
+      .filter((refused) => refused.body.biz_opaque_callback_data === failed.id);
+    expect(attempts.map((attempt) => attempt.code)).toEqual([code, code, code]);
   });
 
   it('retries a transient 5xx and then delivers', async () => {

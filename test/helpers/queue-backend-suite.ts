@@ -1,3 +1,4 @@
+import { SandboxHost } from '../../src/modules/meta/sandbox-host';
 import { newTenant, patHeaders } from './factories';
 import { probeState, ProbeModule } from './probe.module';
 import { startTestService, TestService } from './test-service';
@@ -37,6 +38,36 @@ export function describeQueueBackend(backend: 'redis' | 'postgres', env: Record<
         return keys.data?.data[0].lastUsedAt ?? undefined;
       });
       expect(new Date(lastUsedAt).getTime()).toBeGreaterThanOrEqual(before - 1000);
+    });
+
+    it('delivers a batch at the phone’s pace: each message reaches WhatsApp once', async () => {
+      const tenant = await newTenant(service, { mode: 'test' });
+      const headers = { Authorization: `Bearer ${tenant.apiKey.key}` };
+      const waba = (await service.api.GET('/v1/wabas', { headers })).data!.data[0];
+      await service.api.POST('/v1/wabas/{wabaId}/templates/sync', { headers, params: { path: { wabaId: waba.id } } });
+      const recipients = Array.from({ length: 40 }, (_, index) => ({ to: `+1555${String(3_000_000 + index)}` }));
+      const batch = await service.api.POST('/v1/messages/batch', {
+        headers,
+        body: {
+          phoneNumberId: waba.phoneNumbers[0].id,
+          type: 'template',
+          template: { name: 'hello_world', language: { code: 'en_US' } },
+          recipients,
+        } as never,
+      });
+      const counts = await waitFor('the batch to reach WhatsApp', async () => {
+        const current = await service.api.GET('/v1/messages/batch/{batchId}', {
+          headers,
+          params: { path: { batchId: batch.data!.data.id } },
+        });
+        const { queued, sending } = current.data!.data.counts;
+        return queued + sending === 0 ? current.data!.data.counts : undefined;
+      });
+      expect(counts.failed).toBe(0);
+      const sandbox = await service.context.get(SandboxHost).get();
+      const sent = sandbox.sentMessages(waba.phoneNumbers[0].metaPhoneNumberId);
+      expect(sent).toHaveLength(40);
+      expect(sandbox.refusedMessages(waba.phoneNumbers[0].metaPhoneNumberId)).toEqual([]);
     });
 
     it('graceful shutdown stops accepting, then finishes the in-flight request and job before closing', async () => {

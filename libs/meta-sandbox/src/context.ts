@@ -1,7 +1,7 @@
 import type { RateLimits } from './messages/rate-limits';
 import type { PhoneRecord } from './state/records';
 import type { SandboxState } from './state/sandbox-state';
-import type { RecordedRequest, RecordedUpload, StatusDelaysMs } from './types';
+import type { RecordedRequest, RecordedUpload, RefusedRequest, StatusDelaysMs } from './types';
 import type { WebhookDispatcher } from './webhooks/webhook-dispatcher';
 
 /** What the route handlers share: state, limits, records and the way out (webhooks). */
@@ -15,6 +15,7 @@ export interface SandboxContext {
   readonly apiVersion: string;
   readonly enforceServiceWindow: boolean;
   readonly sent: RecordedRequest[];
+  readonly refused: RefusedRequest[];
   readonly reads: RecordedRequest[];
   readonly uploads: RecordedUpload[];
   baseUrl(): string;

@@ -50,6 +50,7 @@ class GraphSandbox implements MetaSandbox {
       apiVersion: options.apiVersion ?? DEFAULT_API_VERSION,
       enforceServiceWindow: options.enforceServiceWindow ?? true,
       sent: [],
+      refused: [],
       reads: [],
       uploads: [],
       baseUrl: () => this.url,
@@ -134,6 +135,11 @@ class GraphSandbox implements MetaSandbox {
 
   mediaUploads(phoneNumberId?: string) {
     return this.context.uploads.filter((upload) => !phoneNumberId || upload.phoneNumberId === phoneNumberId);
+  }
+
+  /** Sends answered with an error (throughput, pair rate, magic recipients, invalid parameters). */
+  refusedMessages(phoneNumberId?: string) {
+    return this.context.refused.filter((refused) => !phoneNumberId || refused.phoneNumberId === phoneNumberId);
   }
 
   readReceipts(phoneNumberId?: string) {

@@ -133,6 +133,15 @@ export interface RecordedRequest {
   receivedAt: Date;
 }
 
+/** A send the sandbox answered with an error, as Meta would have. */
+export interface RefusedRequest {
+  phoneNumberId: string;
+  /** Meta's error code, e.g. 130429. */
+  code: number;
+  body: Record<string, unknown>;
+  receivedAt: Date;
+}
+
 export interface RecordedUpload {
   phoneNumberId: string;
   /** The media id the sandbox answered with. */
@@ -172,6 +181,8 @@ export interface MetaSandbox {
   simulateInbound(input: InboundSimulation): Promise<{ messageId: string }>;
   /** Every accepted send request (mark-as-read excluded), oldest first. */
   sentMessages(phoneNumberId?: string): RecordedRequest[];
+  /** Sends answered with an error (throughput, pair rate, magic recipients, invalid parameters). */
+  refusedMessages(phoneNumberId?: string): RefusedRequest[];
   /** Every accepted media upload (`POST /{phone}/media`), oldest first. */
   mediaUploads(phoneNumberId?: string): RecordedUpload[];
   /** Every accepted mark-as-read (and typing indicator) request, oldest first. */

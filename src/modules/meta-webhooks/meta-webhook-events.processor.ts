@@ -8,9 +8,6 @@ import { QueueName } from '../../queue/queue-names';
 import { WebhookIngestionService } from './ingestion/webhook-ingestion.service';
 import { MetaWebhooksService } from './meta-webhooks.service';
 
-/** A payload still `received` this long after arriving has lost its job. */
-const STALLED_AFTER_MS = 2 * 60 * 1000;
-
 @Processor(QueueName.MetaWebhookEvents, { concurrency: 16 })
 export class MetaWebhookEventsProcessor extends WorkerHost {
   private readonly logger = new Logger(MetaWebhookEventsProcessor.name);
@@ -30,7 +27,7 @@ export class MetaWebhookEventsProcessor extends WorkerHost {
       case 'ingest':
         return this.ingestion.ingest((job.data as MetaWebhookEventJobs['ingest']).eventId);
       case 'requeue-stalled-events':
-        return { requeued: await this.webhooks.requeueStalled(STALLED_AFTER_MS) };
+        return { requeued: await this.webhooks.requeueStalled(this.config.recovery.afterMs) };
       case 'purge-expired-events': {
         const purged = await this.webhooks.purgeOlderThan(this.config.metaWebhookRetentionDays);
         if (purged > 0) {

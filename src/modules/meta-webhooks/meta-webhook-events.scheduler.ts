@@ -1,17 +1,22 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import type { Queue } from 'bullmq';
+import { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
 import { QueueName } from '../../queue/queue-names';
 
 /** Recurring upkeep of stored Meta webhooks: stalled ones queued again, expired ones purged. */
 @Injectable()
 export class MetaWebhookEventsScheduler implements OnApplicationBootstrap {
-  constructor(@InjectQueue(QueueName.MetaWebhookEvents) private readonly queue: Queue) {}
+  constructor(
+    @InjectQueue(QueueName.MetaWebhookEvents) private readonly queue: Queue,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.queue.upsertJobScheduler(
       'requeue-stalled-events',
-      { every: 60_000 },
+      { every: this.config.recovery.intervalMs },
       { name: 'requeue-stalled-events', data: {} },
     );
     await this.queue.upsertJobScheduler(

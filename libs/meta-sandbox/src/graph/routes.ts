@@ -3,7 +3,7 @@ import { handleMessages } from '../messages/send-message';
 import type { PhoneRecord, WabaRecord } from '../state/records';
 import { createTemplate, deleteTemplates, editTemplate } from '../templates/template-management';
 import { page, selectFields } from './fields';
-import { GraphErrors } from './graph-error';
+import { GraphError, GraphErrors } from './graph-error';
 import type { GraphRequest } from './http';
 import { handleMediaDownload, handleMediaNode, handleMediaUpload } from './media-routes';
 import {
@@ -198,7 +198,14 @@ async function phoneRoute(
       if (method !== 'POST') {
         throw notFound();
       }
-      return handleMessages(context, phone, body);
+      try {
+        return handleMessages(context, phone, body);
+      } catch (error) {
+        if (error instanceof GraphError && body.status === undefined) {
+          context.refused.push({ phoneNumberId: phone.id, code: error.code, body, receivedAt: new Date() });
+        }
+        throw error;
+      }
     case 'media':
       if (method !== 'POST') {
         throw notFound();

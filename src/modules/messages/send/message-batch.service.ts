@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import { DataSource, EntityManager, In } from 'typeorm';
@@ -7,7 +7,8 @@ import type { ApiKeyPrincipal } from '../../../auth/principal';
 import { AppException } from '../../../common/errors/app.exception';
 import { ErrorCode } from '../../../common/errors/error-code';
 import { newId } from '../../../common/ids';
-import { OutboundMessageJobs } from '../../../queue/job-payloads';
+import { AppConfig } from '../../../config/app-config';
+import { APP_CONFIG } from '../../../config/config.module';
 import { QueueName } from '../../../queue/queue-names';
 import { Contact, contactIdentifier, contactReplyTo } from '../../contacts/contact.entity';
 import { ContactDto } from '../../contacts/dto/contact.dto';
@@ -23,6 +24,7 @@ import { Message, MessageStatus } from '../message.entity';
 import { MessageBatch, RejectedRecipient } from '../message-batch.entity';
 import { previewOf } from '../message-content';
 import { contentOf } from './message-sender.service';
+import { sendJob } from './send-job';
 import { approvedTemplate, assertPhoneCanSend, assertTemplateParameters, checkedMetaBody, waIdOf } from './send-rules';
 
 const BSUID = /^[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128}$/;
@@ -54,6 +56,7 @@ export class MessageBatchService {
     private readonly wabas: WabasService,
     private readonly events: EventsService,
     private readonly media: MediaService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async send(
@@ -311,11 +314,9 @@ export class MessageBatchService {
   private async enqueue(phoneNumberId: string, accepted: Candidate[]): Promise<void> {
     for (let start = 0; start < accepted.length; start += ENQUEUE_CHUNK) {
       await this.queue.addBulk(
-        accepted.slice(start, start + ENQUEUE_CHUNK).map(({ messageId }) => ({
-          name: 'send' as const,
-          data: { messageId, phoneNumberId } satisfies OutboundMessageJobs['send'],
-          opts: { jobId: messageId, removeOnComplete: true },
-        })),
+        accepted
+          .slice(start, start + ENQUEUE_CHUNK)
+          .map(({ messageId }) => sendJob(this.config, messageId, phoneNumberId)),
       );
     }
   }

@@ -1,11 +1,12 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { MetaApiError, OutboundMessage } from '@libs/meta-graph';
 import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { newId } from '../../../common/ids';
-import { OutboundMessageJobs } from '../../../queue/job-payloads';
+import { AppConfig } from '../../../config/app-config';
+import { APP_CONFIG } from '../../../config/config.module';
 import { QueueName } from '../../../queue/queue-names';
 import { Contact } from '../../contacts/contact.entity';
 import { EventsService } from '../../events/events.service';
@@ -17,9 +18,7 @@ import { WabasService } from '../../wabas/wabas.service';
 import { MessageDto } from '../dto/message.dto';
 import { Message, MessageError } from '../message.entity';
 import { metaMessageBody } from './meta-message-body';
-
-/** A queued or sending message this old without a wamid has lost its job. */
-const LOST_AFTER_MS = 2 * 60_000;
+import { sendJob } from './send-job';
 
 /**
  * Hands queued messages to Meta. Meta's answer only means "accepted": the statuses that follow
@@ -35,6 +34,7 @@ export class MessageDeliveryService {
     private readonly wabas: WabasService,
     private readonly events: EventsService,
     private readonly media: MediaService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
@@ -119,23 +119,24 @@ export class MessageDeliveryService {
     this.events.nudge();
   }
 
-  /** Queues again accepted messages that never reached Meta (queue flushed, worker killed). */
+  /**
+   * Queues again accepted messages whose job was lost (queue flushed, worker killed), untouched for
+   * `RECOVERY_AFTER_MS`. A `queued` one never left. A `sending` one may have reached Meta just
+   * before its worker died; its `sent` webhook then gives it its wamid, so it is only sent again
+   * once every Meta webhook received since it started sending has been ingested.
+   */
   async reconcile(): Promise<number> {
     const lost: { id: string; phone_number_id: string }[] = await this.dataSource.query(
-      `SELECT id, phone_number_id FROM messages
+      `SELECT id, phone_number_id FROM messages m
         WHERE direction = 'outbound' AND status IN ('queued', 'sending') AND wa_message_id IS NULL
           AND updated_at < now() - ($1 || ' milliseconds')::interval
+          AND (status = 'queued' OR NOT EXISTS (
+                SELECT 1 FROM meta_webhook_events e WHERE e.status = 'received' AND e.received_at >= m.updated_at))
         ORDER BY id LIMIT 10000`,
-      [LOST_AFTER_MS],
+      [this.config.recovery.afterMs],
     );
     if (lost.length > 0) {
-      await this.queue.addBulk(
-        lost.map(({ id, phone_number_id }) => ({
-          name: 'send' as const,
-          data: { messageId: id, phoneNumberId: phone_number_id } satisfies OutboundMessageJobs['send'],
-          opts: { jobId: id, removeOnComplete: true },
-        })),
-      );
+      await this.queue.addBulk(lost.map((row) => sendJob(this.config, row.id, row.phone_number_id)));
       this.logger.warn(`Queued ${lost.length} accepted message(s) again`);
     }
     return lost.length;

@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
@@ -7,7 +7,8 @@ import type { ApiKeyPrincipal } from '../../../auth/principal';
 import { AppException } from '../../../common/errors/app.exception';
 import { ErrorCode } from '../../../common/errors/error-code';
 import { newId } from '../../../common/ids';
-import { OutboundMessageJobs } from '../../../queue/job-payloads';
+import { AppConfig } from '../../../config/app-config';
+import { APP_CONFIG } from '../../../config/config.module';
 import { QueueName } from '../../../queue/queue-names';
 import { resolveContact } from '../../contacts/contact-identity';
 import { contactIdentifier, contactReplyTo } from '../../contacts/contact.entity';
@@ -22,6 +23,7 @@ import { MessageDto } from '../dto/message.dto';
 import { MessageContentDto, MessageSendDto } from '../dto/message-send.dto';
 import { Message } from '../message.entity';
 import { previewOf } from '../message-content';
+import { sendJob } from './send-job';
 import { approvedTemplate, assertPhoneCanSend, assertTemplateParameters, checkedMetaBody, waIdOf } from './send-rules';
 
 /**
@@ -37,6 +39,7 @@ export class MessageSenderService {
     private readonly wabas: WabasService,
     private readonly events: EventsService,
     private readonly media: MediaService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async send(principal: ApiKeyPrincipal, dto: MessageSendDto): Promise<Message> {
@@ -133,10 +136,8 @@ export class MessageSenderService {
       return stored;
     });
     // The message is stored before the job exists: a lost job is found and queued again by the reconciler.
-    await this.queue.add('send', { messageId, phoneNumberId: phone.id } satisfies OutboundMessageJobs['send'], {
-      jobId: messageId,
-      removeOnComplete: true,
-    });
+    const job = sendJob(this.config, messageId, phone.id);
+    await this.queue.add(job.name, job.data, job.opts);
     this.events.nudge();
     return message;
   }

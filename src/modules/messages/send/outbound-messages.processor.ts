@@ -1,7 +1,9 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { DelayedError, Job, Queue } from 'bullmq';
+import { AppConfig } from '../../../config/app-config';
+import { APP_CONFIG } from '../../../config/config.module';
 import { OutboundMessageJobName, OutboundMessageJobs } from '../../../queue/job-payloads';
 import { QueueName } from '../../../queue/queue-names';
 import { MessageDeliveryService } from './message-delivery.service';
@@ -36,12 +38,19 @@ export class OutboundMessagesProcessor extends WorkerHost {
   }
 }
 
-/** The reconciler runs every minute. */
+/** The reconciler runs every `RECOVERY_INTERVAL_MS` (a minute by default). */
 @Injectable()
 export class OutboundMessagesScheduler implements OnApplicationBootstrap {
-  constructor(@InjectQueue(QueueName.OutboundMessages) private readonly queue: Queue) {}
+  constructor(
+    @InjectQueue(QueueName.OutboundMessages) private readonly queue: Queue,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.queue.upsertJobScheduler('reconcile', { every: 60_000 }, { name: 'reconcile', data: {} });
+    await this.queue.upsertJobScheduler(
+      'reconcile',
+      { every: this.config.recovery.intervalMs },
+      { name: 'reconcile', data: {} },
+    );
   }
 }
