@@ -8,6 +8,7 @@ import { PersonalAccessTokensService } from '../../src/auth/personal-access-toke
 import { MetaWebhooksService } from '../../src/modules/meta-webhooks/meta-webhooks.service';
 import { UsersService } from '../../src/modules/users/users.service';
 import { bearer, newTenant, patHeaders } from '../helpers/factories';
+import { customerPhone, sandboxTenant } from '../helpers/sending';
 import { startTestService, TestService } from '../helpers/test-service';
 import { waitFor } from '../helpers/wait-for';
 import { TEST_SECRETS } from '../setup/test-environment';
@@ -22,21 +23,6 @@ describe('Inbound messages, conversations and contacts', () => {
     service = await startTestService();
   });
   afterAll(() => service.close());
-
-  async function sandboxTenant() {
-    const tenant = await newTenant(service, { mode: 'test' });
-    const wabas = await service.api.GET('/v1/wabas', { headers: bearer(tenant.apiKey.key) });
-    const phone = wabas.data!.data[0].phoneNumbers[0];
-    return {
-      tenant,
-      key: tenant.apiKey.key,
-      phoneNumberId: phone.id,
-      metaPhoneNumberId: phone.metaPhoneNumberId,
-      metaWabaId: wabas.data!.data[0].metaWabaId,
-    };
-  }
-
-  const customerPhone = () => `+1555${String(randomInt(1_000_000, 9_999_999))}`;
 
   async function inbound(key: string, body: Record<string, unknown>) {
     const { data, error } = await service.api.POST('/v1/sandbox/inbound', {
@@ -178,7 +164,7 @@ describe('Inbound messages, conversations and contacts', () => {
     ];
 
     it.each(cases)('stores an inbound %s with its content in camelCase', async (type, body, expected) => {
-      const { key, phoneNumberId } = await sandboxTenant();
+      const { key, phoneNumberId } = await sandboxTenant(service);
       const waMessageId = await inbound(key, {
         phoneNumberId,
         from: customerPhone(),
@@ -201,7 +187,7 @@ describe('Inbound messages, conversations and contacts', () => {
     });
 
     it('downloads inbound media from WhatsApp and serves its content', async () => {
-      const { key, phoneNumberId } = await sandboxTenant();
+      const { key, phoneNumberId } = await sandboxTenant(service);
       const waMessageId = await inbound(key, {
         phoneNumberId,
         from: customerPhone(),
@@ -234,7 +220,7 @@ describe('Inbound messages, conversations and contacts', () => {
     });
 
     it('marks media WhatsApp cannot serve as failed, and says so on download', async () => {
-      const { key, phoneNumberId } = await sandboxTenant();
+      const { key, phoneNumberId } = await sandboxTenant(service);
       const waMessageId = await inbound(key, {
         phoneNumberId,
         from: customerPhone(),
@@ -259,7 +245,7 @@ describe('Inbound messages, conversations and contacts', () => {
 
   describe('contact identity', () => {
     it('keys a phone-only customer on wa_id and keeps the BSUID Meta sends with it', async () => {
-      const { key, phoneNumberId } = await sandboxTenant();
+      const { key, phoneNumberId } = await sandboxTenant(service);
       const from = customerPhone();
       const { conversation } = await ingested(
         key,
@@ -274,7 +260,7 @@ describe('Inbound messages, conversations and contacts', () => {
     });
 
     it('keys a BSUID-only customer on the BSUID, with its username, and replies through it', async () => {
-      const { key, phoneNumberId } = await sandboxTenant();
+      const { key, phoneNumberId } = await sandboxTenant(service);
       const bsuid = `US.${randomInt(1e9, 9e9)}${randomInt(1e9, 9e9)}`;
       const { conversation } = await ingested(
         key,
@@ -290,7 +276,7 @@ describe('Inbound messages, conversations and contacts', () => {
     });
 
     it('merges a phone-known contact into the BSUID contact once a payload shows both', async () => {
-      const { key, metaPhoneNumberId } = await sandboxTenant();
+      const { key, metaPhoneNumberId } = await sandboxTenant(service);
       const waId = customerPhone().slice(1);
       const bsuid = `US.${randomInt(1e9, 9e9)}`;
       const message = (id: string, from: Record<string, string>, contact: Record<string, unknown>) =>
@@ -331,7 +317,7 @@ describe('Inbound messages, conversations and contacts', () => {
 
   describe('at-least-once delivery', () => {
     it('stores a webhook delivered twice once', async () => {
-      const { key, metaPhoneNumberId } = await sandboxTenant();
+      const { key, metaPhoneNumberId } = await sandboxTenant(service);
       const waId = customerPhone().slice(1);
       const payload = messagesValue(metaPhoneNumberId, {
         contacts: [{ profile: { name: 'Twice' }, wa_id: waId }],
@@ -353,7 +339,7 @@ describe('Inbound messages, conversations and contacts', () => {
     });
 
     it('ends read with a complete history when statuses arrive out of order, and learns the wamid from our id', async () => {
-      const { tenant, key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant();
+      const { tenant, key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant(service);
       const messageId = newId();
       const dataSource = service.context.get(DataSource);
       await dataSource.query(
@@ -408,7 +394,7 @@ describe('Inbound messages, conversations and contacts', () => {
     });
 
     it('applies parked statuses, in order, once the message learns its wamid', async () => {
-      const { tenant, phoneNumberId, metaPhoneNumberId } = await sandboxTenant();
+      const { tenant, phoneNumberId, metaPhoneNumberId } = await sandboxTenant(service);
       const dataSource = service.context.get(DataSource);
       const messageId = newId();
       await dataSource.query(
@@ -447,7 +433,7 @@ describe('Inbound messages, conversations and contacts', () => {
     });
 
     it('parks a status for a message it cannot match yet', async () => {
-      const { metaPhoneNumberId, phoneNumberId } = await sandboxTenant();
+      const { metaPhoneNumberId, phoneNumberId } = await sandboxTenant(service);
       const eventId = await postWebhook(
         messagesValue(metaPhoneNumberId, {
           statuses: [{ id: 'wamid.UNKNOWN', status: 'delivered', timestamp: String(Math.floor(Date.now() / 1000)) }],
@@ -475,7 +461,7 @@ describe('Inbound messages, conversations and contacts', () => {
 
   describe('conversations API', () => {
     it('lists newest activity first with previews, filters unread, paginates, and opens the window', async () => {
-      const { key, phoneNumberId } = await sandboxTenant();
+      const { key, phoneNumberId } = await sandboxTenant(service);
       const ids: string[] = [];
       for (const body of ['first', 'second', 'third']) {
         const { conversation } = await ingested(
@@ -499,7 +485,7 @@ describe('Inbound messages, conversations and contacts', () => {
     });
 
     it('pages without duplicates or gaps while new conversations and contacts arrive', async () => {
-      const { key, phoneNumberId } = await sandboxTenant();
+      const { key, phoneNumberId } = await sandboxTenant(service);
       const existing: string[] = [];
       for (let index = 0; index < 6; index += 1) {
         existing.push(
@@ -542,7 +528,7 @@ describe('Inbound messages, conversations and contacts', () => {
     });
 
     it('marks a conversation read here and at WhatsApp', async () => {
-      const { key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant();
+      const { key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant(service);
       const waMessageId = await inbound(key, {
         phoneNumberId,
         from: customerPhone(),
@@ -566,7 +552,7 @@ describe('Inbound messages, conversations and contacts', () => {
     });
 
     it('validates filters and cursors', async () => {
-      const { key } = await sandboxTenant();
+      const { key } = await sandboxTenant(service);
       const bad = await conversations(key, { phoneNumberId: 'nope', cursor: 'garbage' });
       expect(bad.response.status).toBe(400);
       expect(bad.error!.error.code).toBe('VALIDATION_ERROR');
@@ -575,7 +561,7 @@ describe('Inbound messages, conversations and contacts', () => {
 
   describe('messages API', () => {
     it('lists and gets messages with filters, and marks one read at WhatsApp with a typing indicator', async () => {
-      const { key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant();
+      const { key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant(service);
       const from = customerPhone();
       const first = await ingested(
         key,
@@ -628,7 +614,7 @@ describe('Inbound messages, conversations and contacts', () => {
     });
 
     it('shows the status history of an outbound message, late statuses included', async () => {
-      const { tenant, key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant();
+      const { tenant, key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant(service);
       const messageId = newId();
       await service.context.get(DataSource).query(
         `INSERT INTO messages (id, organization_id, livemode, phone_number_id, direction, type, content, status, wa_message_id, occurred_at)
@@ -667,7 +653,7 @@ describe('Inbound messages, conversations and contacts', () => {
     });
 
     it('validates filters, and gives another organization 404', async () => {
-      const owner = await sandboxTenant();
+      const owner = await sandboxTenant(service);
       const { message } = await ingested(
         owner.key,
         await inbound(owner.key, {
@@ -694,7 +680,7 @@ describe('Inbound messages, conversations and contacts', () => {
 
   describe('contacts API', () => {
     it('upserts by phone idempotently, merges attributes, replaces tags and finds by tag and search', async () => {
-      const { key } = await sandboxTenant();
+      const { key } = await sandboxTenant(service);
       const phone = customerPhone();
       const first = await service.api.POST('/v1/contacts', {
         headers: bearer(key),
@@ -728,7 +714,7 @@ describe('Inbound messages, conversations and contacts', () => {
     });
 
     it('updates, lists conversations of, and deletes a contact', async () => {
-      const { key, phoneNumberId } = await sandboxTenant();
+      const { key, phoneNumberId } = await sandboxTenant(service);
       const { conversation } = await ingested(
         key,
         await inbound(key, { phoneNumberId, from: customerPhone(), type: 'text', text: { body: 'hey' } }),
@@ -758,7 +744,7 @@ describe('Inbound messages, conversations and contacts', () => {
     });
 
     it('rejects bad input and changes nothing', async () => {
-      const { key } = await sandboxTenant();
+      const { key } = await sandboxTenant(service);
       const noIdentity = await service.api.POST('/v1/contacts', { headers: bearer(key), body: { name: 'Nobody' } });
       expect(noIdentity.response.status).toBe(400);
       expect(noIdentity.error!.error.details).toEqual(
@@ -779,7 +765,7 @@ describe('Inbound messages, conversations and contacts', () => {
   });
 
   it('gives another organization 404 on every conversation and contact route', async () => {
-    const owner = await sandboxTenant();
+    const owner = await sandboxTenant(service);
     const other: Tenant = await newTenant(service, { mode: 'test' });
     const { conversation, message } = await ingested(
       owner.key,
@@ -813,7 +799,7 @@ describe('Inbound messages, conversations and contacts', () => {
 
   describe('other webhook fields', () => {
     it('applies a phone quality update to the phone and queues its resync', async () => {
-      const { key, phoneNumberId, metaWabaId } = await sandboxTenant();
+      const { key, phoneNumberId, metaWabaId } = await sandboxTenant(service);
       const phone = await service.api.GET('/v1/phone-numbers/{phoneNumberId}', {
         headers: bearer(key),
         params: { path: { phoneNumberId } },
@@ -865,7 +851,7 @@ describe('Inbound messages, conversations and contacts', () => {
       ],
       ['account_update', { event: 'ACCOUNT_RESTRICTION' }, 'waba.account_updated', { event: 'ACCOUNT_RESTRICTION' }],
     ])('records %s as an event of the WABA organization', async (field, value, type, expected) => {
-      const { key, metaWabaId } = await sandboxTenant();
+      const { key, metaWabaId } = await sandboxTenant(service);
       const eventId = await postWebhook({
         object: 'whatsapp_business_account',
         entry: [{ id: metaWabaId, time: Math.floor(Date.now() / 1000), changes: [{ field, value }] }],
@@ -884,7 +870,7 @@ describe('Inbound messages, conversations and contacts', () => {
     }
 
     it('lets a platform admin list, read and replay a stored webhook, and nobody else', async () => {
-      const { key, metaPhoneNumberId } = await sandboxTenant();
+      const { key, metaPhoneNumberId } = await sandboxTenant(service);
       const waId = customerPhone().slice(1);
       const eventId = await postWebhook(
         messagesValue(metaPhoneNumberId, {
@@ -936,7 +922,7 @@ describe('Inbound messages, conversations and contacts', () => {
     });
 
     it('queues again a payload whose job was lost', async () => {
-      const { key, metaPhoneNumberId } = await sandboxTenant();
+      const { key, metaPhoneNumberId } = await sandboxTenant(service);
       const waId = customerPhone().slice(1);
       const payload = messagesValue(metaPhoneNumberId, {
         contacts: [{ wa_id: waId }],

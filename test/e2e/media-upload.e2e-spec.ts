@@ -1,4 +1,4 @@
-import { createHash, randomInt } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
@@ -7,10 +7,10 @@ import { APP_CONFIG } from '../../src/config/config.module';
 import { MediaService } from '../../src/modules/media/media.service';
 import { SandboxHost } from '../../src/modules/meta/sandbox-host';
 import { PhoneNumber } from '../../src/modules/phone-numbers/phone-number.entity';
-import { bearer, newApiKey, newTenant } from '../helpers/factories';
+import { bearer, newApiKey } from '../helpers/factories';
 import { readJson } from '../helpers/http';
+import { customerWrites, messageReaches, sandboxTenant, sendMessage } from '../helpers/sending';
 import { startTestService, TestService } from '../helpers/test-service';
-import { waitFor } from '../helpers/wait-for';
 
 /** A 1×1 PNG. */
 const PIXEL = Buffer.from(
@@ -39,13 +39,6 @@ describe('Media upload and sending media by id', () => {
   });
   afterAll(() => service.close());
 
-  async function sandboxTenant() {
-    const tenant = await newTenant(service, { mode: 'test' });
-    const wabas = await service.api.GET('/v1/wabas', { headers: bearer(tenant.apiKey.key) });
-    const phone = wabas.data!.data[0].phoneNumbers[0];
-    return { tenant, key: tenant.apiKey.key, phoneNumberId: phone.id, metaPhoneNumberId: phone.metaPhoneNumberId };
-  }
-
   function upload(key: string, bytes: Buffer, type: string, filename: string) {
     const form = new FormData();
     form.append('file', new Blob([bytes], { type }), filename);
@@ -68,34 +61,6 @@ describe('Media upload and sending media by id', () => {
     return { rows: rows.length, files: files.length };
   }
 
-  /** The customer writes first, opening the 24-hour window. */
-  async function customerWrites(key: string, phoneNumberId: string) {
-    const from = `+1555${randomInt(1_000_000, 9_999_999)}`;
-    const { data } = await service.api.POST('/v1/sandbox/inbound', {
-      headers: bearer(key),
-      body: { phoneNumberId, from, type: 'text', text: { body: 'hi' } },
-    });
-    await waitFor('the inbound message', async () => {
-      const list = await service.api.GET('/v1/messages', {
-        headers: bearer(key),
-        params: { query: { direction: 'inbound' } },
-      });
-      return list.data!.data.find((message) => message.waMessageId === data!.data.messageId);
-    });
-    return from;
-  }
-
-  const send = (key: string, body: Record<string, unknown>) =>
-    service.api.POST('/v1/messages', { headers: bearer(key), body: body as never });
-  const statusOf = (key: string, id: string, status: string) =>
-    waitFor(`message ${id} to be ${status}`, async () => {
-      const result = await service.api.GET('/v1/messages/{messageId}', {
-        headers: bearer(key),
-        params: { path: { messageId: id } },
-      });
-      return result.data!.data.status === status ? result.data!.data : undefined;
-    });
-
   /** What the sandbox received for a message of ours. */
   async function metaBodyOf(metaPhoneNumberId: string, waMessageId: string | null) {
     const sandbox = await service.context.get(SandboxHost).get();
@@ -103,7 +68,7 @@ describe('Media upload and sending media by id', () => {
   }
 
   it('stores an upload with its SHA-256 and serves the same bytes back', async () => {
-    const { key } = await sandboxTenant();
+    const { key } = await sandboxTenant(service);
     const media = await uploaded(key);
     expect(media).toMatchObject({
       id: expect.any(String),
@@ -129,7 +94,7 @@ describe('Media upload and sending media by id', () => {
   });
 
   it('takes the type from the file name when the part is application/octet-stream', async () => {
-    const { key } = await sandboxTenant();
+    const { key } = await sandboxTenant(service);
     const media = await uploaded(key, Buffer.from('%PDF-1.4\n'), 'application/octet-stream', 'invoice.pdf');
     expect(media).toMatchObject({ mimeType: 'application/pdf', filename: 'invoice.pdf' });
   });
@@ -141,7 +106,7 @@ describe('Media upload and sending media by id', () => {
     ['an animated sticker over 500 KB', webp(500 * KB + 1, true), 'image/webp', 'a.webp', 413, 'PAYLOAD_TOO_LARGE'],
     ['an empty file', Buffer.alloc(0), 'image/png', 'empty.png', 400, 'VALIDATION_ERROR'],
   ])('refuses %s and stores nothing', async (_case, bytes, type, filename, status, code) => {
-    const { tenant, key } = await sandboxTenant();
+    const { tenant, key } = await sandboxTenant(service);
     const response = await upload(key, bytes, type, filename);
     expect(response.status).toBe(status);
     expect((await readJson(response)).error.code).toBe(code);
@@ -149,7 +114,7 @@ describe('Media upload and sending media by id', () => {
   });
 
   it('accepts an animated sticker of 500 KB, which would be too large static', async () => {
-    const { key } = await sandboxTenant();
+    const { key } = await sandboxTenant(service);
     expect(await uploaded(key, webp(500 * KB, true), 'image/webp', 'wave.webp')).toMatchObject({
       mimeType: 'image/webp',
       sizeBytes: 500 * KB,
@@ -157,7 +122,7 @@ describe('Media upload and sending media by id', () => {
   });
 
   it('refuses a body that is not multipart, a form without `file`, and multipart elsewhere', async () => {
-    const { key } = await sandboxTenant();
+    const { key } = await sandboxTenant(service);
     const json = await fetch(`${service.url}/v1/media`, {
       method: 'POST',
       headers: { ...bearer(key), 'content-type': 'application/json' },
@@ -177,7 +142,7 @@ describe('Media upload and sending media by id', () => {
   });
 
   it('needs media:write to upload or delete', async () => {
-    const { tenant, key } = await sandboxTenant();
+    const { tenant, key } = await sandboxTenant(service);
     expect((await upload('owb_test_unknown', PIXEL, 'image/png', 'p.png')).status).toBe(401);
     const readOnly = await newApiKey(service, tenant.pat, tenant.orgId, { mode: 'test', scopes: ['media:read'] });
     const refused = await upload(readOnly.key, PIXEL, 'image/png', 'p.png');
@@ -191,17 +156,19 @@ describe('Media upload and sending media by id', () => {
   });
 
   it('sends an image by our id: uploaded to Meta once per phone, its Meta id reused', async () => {
-    const { key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant();
+    const { key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant(service);
     const media = await uploaded(key);
-    const to = await customerWrites(key, phoneNumberId);
+    const { to } = await customerWrites(service, key, phoneNumberId);
     const accepted = await Promise.all(
       ['first', 'second'].map((caption) =>
-        send(key, { phoneNumberId, to, type: 'image', image: { id: media.id, caption } }),
+        sendMessage(service, key, { phoneNumberId, to, type: 'image', image: { id: media.id, caption } }),
       ),
     );
     expect(accepted.map((result) => result.response.status)).toEqual([202, 202]);
     expect(accepted[0].data!.data.content).toEqual({ image: { id: media.id, caption: 'first' } });
-    const read = await Promise.all(accepted.map((result) => statusOf(key, result.data!.data.id, 'read')));
+    const read = await Promise.all(
+      accepted.map((result) => messageReaches(service, key, result.data!.data.id, 'read')),
+    );
 
     const sandbox = await service.context.get(SandboxHost).get();
     const uploads = sandbox.mediaUploads(metaPhoneNumberId);
@@ -225,7 +192,7 @@ describe('Media upload and sending media by id', () => {
   });
 
   it('uploads once when several workers need the same copy at the same time', async () => {
-    const { tenant, key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant();
+    const { tenant, key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant(service);
     const media = await uploaded(key);
     const phone = await service.context
       .get(DataSource)
@@ -247,17 +214,17 @@ describe('Media upload and sending media by id', () => {
   });
 
   it('uploads again once the copy on Meta has expired', async () => {
-    const { key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant();
+    const { key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant(service);
     const media = await uploaded(key);
-    const to = await customerWrites(key, phoneNumberId);
-    const first = await send(key, { phoneNumberId, to, type: 'image', image: { id: media.id } });
-    await statusOf(key, first.data!.data.id, 'read');
+    const { to } = await customerWrites(service, key, phoneNumberId);
+    const first = await sendMessage(service, key, { phoneNumberId, to, type: 'image', image: { id: media.id } });
+    await messageReaches(service, key, first.data!.data.id, 'read');
     await service.context
       .get(DataSource)
       .query(`UPDATE media_uploads SET expires_at = now() - interval '1 minute' WHERE media_id = $1`, [media.id]);
 
-    const second = await send(key, { phoneNumberId, to, type: 'image', image: { id: media.id } });
-    const read = await statusOf(key, second.data!.data.id, 'read');
+    const second = await sendMessage(service, key, { phoneNumberId, to, type: 'image', image: { id: media.id } });
+    const read = await messageReaches(service, key, second.data!.data.id, 'read');
     const sandbox = await service.context.get(SandboxHost).get();
     const uploads = sandbox.mediaUploads(metaPhoneNumberId);
     expect(uploads).toHaveLength(2);
@@ -270,13 +237,13 @@ describe('Media upload and sending media by id', () => {
   });
 
   it('refuses media whose type does not fit the message, or that is gone', async () => {
-    const { key, phoneNumberId } = await sandboxTenant();
+    const { key, phoneNumberId } = await sandboxTenant(service);
     const media = await uploaded(key);
-    const to = await customerWrites(key, phoneNumberId);
-    const asVideo = await send(key, { phoneNumberId, to, type: 'video', video: { id: media.id } });
+    const { to } = await customerWrites(service, key, phoneNumberId);
+    const asVideo = await sendMessage(service, key, { phoneNumberId, to, type: 'video', video: { id: media.id } });
     expect(asVideo.response.status).toBe(400);
     expect(asVideo.error!.error.details![0]).toMatchObject({ field: 'video.id' });
-    const unknown = await send(key, { phoneNumberId, to, type: 'image', image: { id: '1234567890' } });
+    const unknown = await sendMessage(service, key, { phoneNumberId, to, type: 'image', image: { id: '1234567890' } });
     expect(unknown.response.status).toBe(404);
     expect(unknown.error!.error.details![0]).toMatchObject({ field: 'image.id' });
 
@@ -290,14 +257,14 @@ describe('Media upload and sending media by id', () => {
       params: { path: { mediaId: media.id } },
     });
     expect(gone.response.status).toBe(404);
-    const afterDelete = await send(key, { phoneNumberId, to, type: 'image', image: { id: media.id } });
+    const afterDelete = await sendMessage(service, key, { phoneNumberId, to, type: 'image', image: { id: media.id } });
     expect(afterDelete.response.status).toBe(404);
   });
 
   it('gives another organization 404 for the media, and will not send it from there', async () => {
-    const owner = await sandboxTenant();
+    const owner = await sandboxTenant(service);
     const media = await uploaded(owner.key);
-    const other = await sandboxTenant();
+    const other = await sandboxTenant(service);
     const path = { mediaId: media.id };
 
     const got = await service.api.GET('/v1/media/{mediaId}', { headers: bearer(other.key), params: { path } });
@@ -307,8 +274,8 @@ describe('Media upload and sending media by id', () => {
     const deleted = await service.api.DELETE('/v1/media/{mediaId}', { headers: bearer(other.key), params: { path } });
     expect(deleted.response.status).toBe(404);
 
-    const to = await customerWrites(other.key, other.phoneNumberId);
-    const sent = await send(other.key, {
+    const { to } = await customerWrites(service, other.key, other.phoneNumberId);
+    const sent = await sendMessage(service, other.key, {
       phoneNumberId: other.phoneNumberId,
       to,
       type: 'image',

@@ -1,26 +1,9 @@
-import { randomInt } from 'node:crypto';
 import { SandboxHost } from '../../src/modules/meta/sandbox-host';
 import { bearer, newTenant } from '../helpers/factories';
+import { customerPhone, customerWrites, sandboxTenant } from '../helpers/sending';
 import { startTestService, TestService } from '../helpers/test-service';
 import { waitFor } from '../helpers/wait-for';
 
-/** A test-mode tenant whose sandbox WABA has hello_world synced. */
-async function sandboxTenant(service: TestService) {
-  const tenant = await newTenant(service, { mode: 'test' });
-  const wabas = await service.api.GET('/v1/wabas', { headers: bearer(tenant.apiKey.key) });
-  const waba = wabas.data!.data[0];
-  await service.api.POST('/v1/wabas/{wabaId}/templates/sync', {
-    headers: bearer(tenant.apiKey.key),
-    params: { path: { wabaId: waba.id } },
-  });
-  return {
-    key: tenant.apiKey.key,
-    phoneNumberId: waba.phoneNumbers[0].id,
-    metaPhoneNumberId: waba.phoneNumbers[0].metaPhoneNumberId,
-  };
-}
-
-const customerPhone = () => `+1555${randomInt(1_000_000, 9_999_999)}`;
 const customers = (count: number) => [...new Set(Array.from({ length: count * 2 }, customerPhone))].slice(0, count);
 const helloWorld = { name: 'hello_world', language: { code: 'en_US' } };
 const sendBatch = (service: TestService, key: string, body: Record<string, unknown>) =>
@@ -39,7 +22,7 @@ describe('Sending in batches', () => {
   afterAll(() => service.close());
 
   it('queues the valid recipients, reports the others one by one, and counts the batch by status', async () => {
-    const { key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant(service);
+    const { key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant(service, { syncTemplates: true });
     const [first, second] = customers(2);
     const accepted = await sendBatch(service, key, {
       phoneNumberId,
@@ -95,19 +78,9 @@ describe('Sending in batches', () => {
   });
 
   it('sends free-form content only to customers inside their 24-hour window', async () => {
-    const { key, phoneNumberId } = await sandboxTenant(service);
+    const { key, phoneNumberId } = await sandboxTenant(service, { syncTemplates: true });
     const [wrote, silent] = customers(2);
-    const { data: inbound } = await service.api.POST('/v1/sandbox/inbound', {
-      headers: bearer(key),
-      body: { phoneNumberId, from: wrote, type: 'text', text: { body: 'hi' } },
-    });
-    await waitFor('the inbound message', async () => {
-      const list = await service.api.GET('/v1/messages', {
-        headers: bearer(key),
-        params: { query: { direction: 'inbound' } },
-      });
-      return list.data!.data.find((message) => message.waMessageId === inbound!.data.messageId);
-    });
+    await customerWrites(service, key, phoneNumberId, wrote);
     const result = await sendBatch(service, key, {
       phoneNumberId,
       type: 'text',
@@ -124,7 +97,7 @@ describe('Sending in batches', () => {
   });
 
   it('refuses a bad content or too many recipients whole, storing nothing, and hides batches from other organizations', async () => {
-    const { key, phoneNumberId } = await sandboxTenant(service);
+    const { key, phoneNumberId } = await sandboxTenant(service, { syncTemplates: true });
     const badContent = await sendBatch(service, key, {
       phoneNumberId,
       type: 'text',
@@ -172,8 +145,8 @@ describe('Pacing per phone number', () => {
   afterAll(() => service.close());
 
   it('keeps a phone at its 80 messages/s while a second phone is served alongside', async () => {
-    const busy = await sandboxTenant(service);
-    const quiet = await sandboxTenant(service);
+    const busy = await sandboxTenant(service, { syncTemplates: true });
+    const quiet = await sandboxTenant(service, { syncTemplates: true });
     const backlog = 400;
     const busyBatch = await sendBatch(service, busy.key, {
       phoneNumberId: busy.phoneNumberId,

@@ -1,16 +1,10 @@
-import { randomInt } from 'node:crypto';
 import { SandboxHost } from '../../src/modules/meta/sandbox-host';
-import { bearer, newTenant } from '../helpers/factories';
+import { bearer } from '../helpers/factories';
+import { type Chat, customerWrites, messageReaches, sandboxTenant, sendMessage } from '../helpers/sending';
 import { startTestService, TestService } from '../helpers/test-service';
 import { waitFor } from '../helpers/wait-for';
 
 type Json = Record<string, unknown>;
-/** The customer a row talks to: who, and the message they wrote first (for reactions and replies). */
-interface Chat {
-  to: string;
-  inboundWamid: string;
-  inboundId: string;
-}
 
 /**
  * Every outbound type `POST /v1/messages` takes, in test mode: the built-in sandbox is Meta. For each,
@@ -24,53 +18,12 @@ describe('Sending each message type', () => {
   });
   afterAll(() => service.close());
 
-  async function sandboxTenant() {
-    const tenant = await newTenant(service, { mode: 'test' });
-    const wabas = await service.api.GET('/v1/wabas', { headers: bearer(tenant.apiKey.key) });
-    const waba = wabas.data!.data[0];
-    return {
-      key: tenant.apiKey.key,
-      wabaId: waba.id,
-      phoneNumberId: waba.phoneNumbers[0].id,
-      metaPhoneNumberId: waba.phoneNumbers[0].metaPhoneNumberId,
-    };
-  }
-
-  const customerPhone = () => `+1555${randomInt(1_000_000, 9_999_999)}`;
-
-  /** The customer writes first, opening the 24-hour window. */
-  async function customerWrites(key: string, phoneNumberId: string, from = customerPhone()): Promise<Chat> {
-    const { data } = await service.api.POST('/v1/sandbox/inbound', {
-      headers: bearer(key),
-      body: { phoneNumberId, from, type: 'text', text: { body: 'hi' } },
-    });
-    const inbound = await waitFor('the inbound message', async () => {
-      const list = await service.api.GET('/v1/messages', {
-        headers: bearer(key),
-        params: { query: { direction: 'inbound' } },
-      });
-      return list.data!.data.find((message) => message.waMessageId === data!.data.messageId);
-    });
-    return { to: from, inboundWamid: inbound.waMessageId!, inboundId: inbound.id };
-  }
-
-  const send = (key: string, body: Json) =>
-    service.api.POST('/v1/messages', { headers: bearer(key), body: body as never });
-  const statusOf = (key: string, id: string, status: string) =>
-    waitFor(`message ${id} to be ${status}`, async () => {
-      const result = await service.api.GET('/v1/messages/{messageId}', {
-        headers: bearer(key),
-        params: { path: { messageId: id } },
-      });
-      return result.data!.data.status === status ? result.data!.data : undefined;
-    });
-
   describe('in Meta’s exact request shape', () => {
     let tenant: Awaited<ReturnType<typeof sandboxTenant>>;
 
     /** A marketing template (image header, 2 body variables, URL button variable) and an OTP one. */
     beforeAll(async () => {
-      tenant = await sandboxTenant();
+      tenant = await sandboxTenant(service);
       const { key, wabaId } = tenant;
       const templates = [
         {
@@ -407,13 +360,13 @@ describe('Sending each message type', () => {
       ],
     ])('%s', async (_case, request, expected, finalStatus) => {
       const { key, phoneNumberId, metaPhoneNumberId } = tenant;
-      const chat = await customerWrites(key, phoneNumberId);
-      const accepted = await send(key, { phoneNumberId, to: chat.to, ...request(chat) });
+      const chat = await customerWrites(service, key, phoneNumberId);
+      const accepted = await sendMessage(service, key, { phoneNumberId, to: chat.to, ...request(chat) });
       expect(accepted.response.status).toBe(202);
       expect(accepted.data!.data).toMatchObject({ status: 'queued', direction: 'outbound', type: request(chat).type });
       const id = accepted.data!.data.id;
 
-      const final = await statusOf(key, id, finalStatus);
+      const final = await messageReaches(service, key, id, finalStatus);
       const sandbox = await service.context.get(SandboxHost).get();
       const received = sandbox.sentMessages(metaPhoneNumberId).filter((sent) => sent.messageId === final.waMessageId);
       expect(received).toHaveLength(1);
@@ -562,9 +515,9 @@ describe('Sending each message type', () => {
     ['a template without language', { type: 'template', template: { name: 'hello_world' } }, 'template.language'],
     ['a template without name', { type: 'template', template: { language: { code: 'en_US' } } }, 'template.name'],
   ])('refuses %s before queueing, naming the field', async (_case, message, field) => {
-    const { key, phoneNumberId } = await sandboxTenant();
-    const { to } = await customerWrites(key, phoneNumberId);
-    const result = await send(key, { phoneNumberId, to, ...message });
+    const { key, phoneNumberId } = await sandboxTenant(service);
+    const { to } = await customerWrites(service, key, phoneNumberId);
+    const result = await sendMessage(service, key, { phoneNumberId, to, ...message });
     expect(result.response.status).toBe(400);
     expect(result.error!.error).toMatchObject({
       code: 'VALIDATION_ERROR',

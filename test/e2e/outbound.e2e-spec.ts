@@ -1,7 +1,7 @@
-import { randomInt } from 'node:crypto';
 import { MAGIC_RECIPIENTS } from '@libs/meta-sandbox';
 import { SandboxHost } from '../../src/modules/meta/sandbox-host';
 import { bearer, newTenant } from '../helpers/factories';
+import { customerPhone, customerWrites, messageReaches, sandboxTenant, sendMessage } from '../helpers/sending';
 import { startTestService, TestService } from '../helpers/test-service';
 import { waitFor } from '../helpers/wait-for';
 
@@ -14,51 +14,10 @@ describe('Sending messages', () => {
   });
   afterAll(() => service.close());
 
-  async function sandboxTenant() {
-    const tenant = await newTenant(service, { mode: 'test' });
-    const wabas = await service.api.GET('/v1/wabas', { headers: bearer(tenant.apiKey.key) });
-    const waba = wabas.data!.data[0];
-    return {
-      key: tenant.apiKey.key,
-      wabaId: waba.id,
-      phoneNumberId: waba.phoneNumbers[0].id,
-      metaPhoneNumberId: waba.phoneNumbers[0].metaPhoneNumberId,
-    };
-  }
-
-  const customerPhone = () => `+1555${randomInt(1_000_000, 9_999_999)}`;
-
-  /** The customer writes first, opening the 24-hour window. */
-  async function customerWrites(key: string, phoneNumberId: string, from = customerPhone()) {
-    const { data } = await service.api.POST('/v1/sandbox/inbound', {
-      headers: bearer(key),
-      body: { phoneNumberId, from, type: 'text', text: { body: 'hi' } },
-    });
-    await waitFor('the inbound message', async () => {
-      const list = await service.api.GET('/v1/messages', {
-        headers: bearer(key),
-        params: { query: { direction: 'inbound' } },
-      });
-      return list.data!.data.find((message) => message.waMessageId === data!.data.messageId);
-    });
-    return from;
-  }
-
-  const send = (key: string, body: Record<string, unknown>) =>
-    service.api.POST('/v1/messages', { headers: bearer(key), body: body as never });
-  const statusOf = (key: string, id: string, status: string) =>
-    waitFor(`message ${id} to be ${status}`, async () => {
-      const result = await service.api.GET('/v1/messages/{messageId}', {
-        headers: bearer(key),
-        params: { path: { messageId: id } },
-      });
-      return result.data!.data.status === status ? result.data!.data : undefined;
-    });
-
   it('sends a text inside the window in Meta’s exact shape, and follows it to read', async () => {
-    const { key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant();
-    const to = await customerWrites(key, phoneNumberId);
-    const accepted = await send(key, {
+    const { key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant(service);
+    const { to } = await customerWrites(service, key, phoneNumberId);
+    const accepted = await sendMessage(service, key, {
       phoneNumberId,
       to,
       type: 'text',
@@ -73,7 +32,7 @@ describe('Sending messages', () => {
     });
     const id = accepted.data!.data.id;
 
-    const read = await statusOf(key, id, 'read');
+    const read = await messageReaches(service, key, id, 'read');
     expect(read).toMatchObject({
       waMessageId: expect.stringMatching(/^wamid\./),
       sentAt: expect.any(String),
@@ -112,13 +71,13 @@ describe('Sending messages', () => {
   });
 
   it('refuses free-form messages outside the window, and sends an approved template', async () => {
-    const { key, wabaId, phoneNumberId } = await sandboxTenant();
+    const { key, wabaId, phoneNumberId } = await sandboxTenant(service);
     const to = customerPhone();
-    const outside = await send(key, { phoneNumberId, to, type: 'text', text: { body: 'hello?' } });
+    const outside = await sendMessage(service, key, { phoneNumberId, to, type: 'text', text: { body: 'hello?' } });
     expect(outside.response.status).toBe(422);
     expect(outside.error!.error.code).toBe('OUTSIDE_CUSTOMER_SERVICE_WINDOW');
 
-    const missing = await send(key, {
+    const missing = await sendMessage(service, key, {
       phoneNumberId,
       to,
       type: 'template',
@@ -126,7 +85,7 @@ describe('Sending messages', () => {
     });
     expect(missing.error!.error.code).toBe('TEMPLATE_NOT_FOUND');
     await service.api.POST('/v1/wabas/{wabaId}/templates/sync', { headers: bearer(key), params: { path: { wabaId } } });
-    const mismatch = await send(key, {
+    const mismatch = await sendMessage(service, key, {
       phoneNumberId,
       to,
       type: 'template',
@@ -141,14 +100,14 @@ describe('Sending messages', () => {
       code: 'TEMPLATE_PARAMETER_MISMATCH',
       details: [expect.objectContaining({ field: 'body' })],
     });
-    const template = await send(key, {
+    const template = await sendMessage(service, key, {
       phoneNumberId,
       to,
       type: 'template',
       template: { name: 'hello_world', language: { code: 'en_US' } },
     });
     expect(template.response.status).toBe(202);
-    await statusOf(key, template.data!.data.id, 'read');
+    await messageReaches(service, key, template.data!.data.id, 'read');
   });
 
   it.each([
@@ -168,9 +127,9 @@ describe('Sending messages', () => {
     ],
     ['a missing type object', { type: 'location' }, 'location'],
   ])('refuses %s before queueing, naming the field', async (_case, message, field) => {
-    const { key, phoneNumberId } = await sandboxTenant();
-    const to = await customerWrites(key, phoneNumberId);
-    const result = await send(key, { phoneNumberId, to, ...message });
+    const { key, phoneNumberId } = await sandboxTenant(service);
+    const { to } = await customerWrites(service, key, phoneNumberId);
+    const result = await sendMessage(service, key, { phoneNumberId, to, ...message });
     expect(result.response.status).toBe(400);
     expect(result.error!.error.details![0].field).toBe(field);
     const outbound = await service.api.GET('/v1/messages', {
@@ -181,15 +140,25 @@ describe('Sending messages', () => {
   });
 
   it('fails a message Meta reports undeliverable, and one Meta refuses outright, with Meta’s code', async () => {
-    const { key, phoneNumberId } = await sandboxTenant();
-    const undeliverable = await customerWrites(key, phoneNumberId, `+${MAGIC_RECIPIENTS.undeliverable}`);
-    const first = await send(key, { phoneNumberId, to: undeliverable, type: 'text', text: { body: 'hi' } });
-    const failed = await statusOf(key, first.data!.data.id, 'failed');
+    const { key, phoneNumberId } = await sandboxTenant(service);
+    const { to: undeliverable } = await customerWrites(
+      service,
+      key,
+      phoneNumberId,
+      `+${MAGIC_RECIPIENTS.undeliverable}`,
+    );
+    const first = await sendMessage(service, key, {
+      phoneNumberId,
+      to: undeliverable,
+      type: 'text',
+      text: { body: 'hi' },
+    });
+    const failed = await messageReaches(service, key, first.data!.data.id, 'failed');
     expect(failed.error).toMatchObject({ code: 131026 });
 
-    const invalid = await customerWrites(key, phoneNumberId, `+${MAGIC_RECIPIENTS.invalidParameter}`);
-    const second = await send(key, { phoneNumberId, to: invalid, type: 'text', text: { body: 'hi' } });
-    const refused = await statusOf(key, second.data!.data.id, 'failed');
+    const { to: invalid } = await customerWrites(service, key, phoneNumberId, `+${MAGIC_RECIPIENTS.invalidParameter}`);
+    const second = await sendMessage(service, key, { phoneNumberId, to: invalid, type: 'text', text: { body: 'hi' } });
+    const refused = await messageReaches(service, key, second.data!.data.id, 'failed');
     expect(refused.error).toMatchObject({ code: 100 });
   });
 
@@ -197,10 +166,10 @@ describe('Sending messages', () => {
     ['throughput exceeded', MAGIC_RECIPIENTS.throughputExceeded, 130429],
     ['pair rate limit', MAGIC_RECIPIENTS.pairRateLimited, 131056],
   ])('retries %s with backoff up to the attempt count, then fails with Meta’s code', async (_case, magic, code) => {
-    const { key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant();
-    const to = await customerWrites(key, phoneNumberId, `+${magic}`);
-    const accepted = await send(key, { phoneNumberId, to, type: 'text', text: { body: 'hi' } });
-    const failed = await statusOf(key, accepted.data!.data.id, 'failed');
+    const { key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant(service);
+    const { to } = await customerWrites(service, key, phoneNumberId, `+${magic}`);
+    const accepted = await sendMessage(service, key, { phoneNumberId, to, type: 'text', text: { body: 'hi' } });
+    const failed = await messageReaches(service, key, accepted.data!.data.id, 'failed');
     expect(failed.error).toMatchObject({ code });
     const sandbox = await service.context.get(SandboxHost).get();
     const attempts = sandbox
@@ -210,17 +179,17 @@ describe('Sending messages', () => {
   });
 
   it('retries a transient 5xx and then delivers', async () => {
-    const { key, phoneNumberId } = await sandboxTenant();
-    const to = await customerWrites(key, phoneNumberId, `+${MAGIC_RECIPIENTS.serverErrorOnce}`);
-    const accepted = await send(key, { phoneNumberId, to, type: 'text', text: { body: 'hi' } });
-    await statusOf(key, accepted.data!.data.id, 'read');
+    const { key, phoneNumberId } = await sandboxTenant(service);
+    const { to } = await customerWrites(service, key, phoneNumberId, `+${MAGIC_RECIPIENTS.serverErrorOnce}`);
+    const accepted = await sendMessage(service, key, { phoneNumberId, to, type: 'text', text: { body: 'hi' } });
+    await messageReaches(service, key, accepted.data!.data.id, 'read');
   });
 
   it('cancels only queued messages, and gives another organization 404', async () => {
-    const { key, phoneNumberId } = await sandboxTenant();
-    const to = await customerWrites(key, phoneNumberId);
-    const accepted = await send(key, { phoneNumberId, to, type: 'text', text: { body: 'hi' } });
-    await statusOf(key, accepted.data!.data.id, 'read');
+    const { key, phoneNumberId } = await sandboxTenant(service);
+    const { to } = await customerWrites(service, key, phoneNumberId);
+    const accepted = await sendMessage(service, key, { phoneNumberId, to, type: 'text', text: { body: 'hi' } });
+    await messageReaches(service, key, accepted.data!.data.id, 'read');
     const late = await service.api.POST('/v1/messages/{messageId}/cancel', {
       headers: bearer(key),
       params: { path: { messageId: accepted.data!.data.id } },
@@ -228,7 +197,12 @@ describe('Sending messages', () => {
     expect(late.response.status).toBe(409);
 
     const other = await newTenant(service, { mode: 'test' });
-    const foreignSend = await send(other.apiKey.key, { phoneNumberId, to, type: 'text', text: { body: 'hi' } });
+    const foreignSend = await sendMessage(service, other.apiKey.key, {
+      phoneNumberId,
+      to,
+      type: 'text',
+      text: { body: 'hi' },
+    });
     expect(foreignSend.response.status).toBe(404);
     const foreignCancel = await service.api.POST('/v1/messages/{messageId}/cancel', {
       headers: bearer(other.apiKey.key),
