@@ -1,4 +1,5 @@
 import { MAGIC_RECIPIENTS } from '@libs/meta-sandbox';
+import { DataSource } from 'typeorm';
 import { SandboxHost } from '../../src/modules/meta/sandbox-host';
 import { bearer, newTenant } from '../helpers/factories';
 import { customerPhone, customerWrites, messageReaches, sandboxTenant, sendMessage } from '../helpers/sending';
@@ -183,6 +184,56 @@ describe('Sending messages', () => {
     const { to } = await customerWrites(service, key, phoneNumberId, `+${MAGIC_RECIPIENTS.serverErrorOnce}`);
     const accepted = await sendMessage(service, key, { phoneNumberId, to, type: 'text', text: { body: 'hi' } });
     await messageReaches(service, key, accepted.data!.data.id, 'read');
+  });
+
+  it('refuses every send from a phone that cannot send, with the reasons, storing nothing', async () => {
+    const { key, phoneNumberId } = await sandboxTenant(service, { syncTemplates: true });
+    const { to } = await customerWrites(service, key, phoneNumberId);
+    await service.context
+      .get(DataSource)
+      .query(`UPDATE phone_numbers SET meta_status = 'BANNED' WHERE id = $1`, [phoneNumberId]);
+    const template = { name: 'hello_world', language: { code: 'en_US' } };
+    const text = await sendMessage(service, key, { phoneNumberId, to, type: 'text', text: { body: 'hi' } });
+    const single = await sendMessage(service, key, { phoneNumberId, to, type: 'template', template });
+    const batch = await service.api.POST('/v1/messages/batch', {
+      headers: bearer(key),
+      body: { phoneNumberId, type: 'template', template, recipients: [{ to }] } as never,
+    });
+    for (const refused of [text, single, batch]) {
+      expect(refused.response.status).toBe(409);
+      expect(refused.error!.error).toMatchObject({
+        code: 'PHONE_NOT_READY',
+        details: { reasons: [expect.objectContaining({ code: 'ACCOUNT_BLOCKED' })] },
+      });
+    }
+    const outbound = await service.api.GET('/v1/messages', {
+      headers: bearer(key),
+      params: { query: { direction: 'outbound' } },
+    });
+    expect(outbound.data!.data).toEqual([]);
+  });
+
+  it('answers a retried send with the same Idempotency-Key with the first message, sending it once', async () => {
+    const { key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant(service);
+    const { to } = await customerWrites(service, key, phoneNumberId);
+    const body = { phoneNumberId, to, type: 'text', text: { body: 'Exactly once' } };
+    const headers = { ...bearer(key), 'Idempotency-Key': `send-${to}` };
+    const first = await service.api.POST('/v1/messages', { headers, body: body as never });
+    const retry = await service.api.POST('/v1/messages', { headers, body: body as never });
+    expect(retry.response.status).toBe(202);
+    expect(retry.response.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(retry.data!.data.id).toBe(first.data!.data.id);
+    await messageReaches(service, key, first.data!.data.id, 'read');
+    const sandbox = await service.context.get(SandboxHost).get();
+    const requests = sandbox
+      .sentMessages(metaPhoneNumberId)
+      .filter((sent) => sent.body.biz_opaque_callback_data === first.data!.data.id);
+    expect(requests).toHaveLength(1);
+    const outbound = await service.api.GET('/v1/messages', {
+      headers: bearer(key),
+      params: { query: { direction: 'outbound' } },
+    });
+    expect(outbound.data!.data).toHaveLength(1);
   });
 
   it('cancels only queued messages, and gives another organization 404', async () => {
