@@ -15,7 +15,8 @@ export function signatureOf(rawBody: string, appSecret: string): string {
  */
 export class WebhookDispatcher {
   private readonly log: DeliveredWebhook[] = [];
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Waits between attempts; closing ends them at once, so no delivery outlives the sandbox. */
+  private readonly waits = new Map<NodeJS.Timeout, () => void>();
   private closed = false;
 
   constructor(
@@ -48,19 +49,20 @@ export class WebhookDispatcher {
 
   close(): void {
     this.closed = true;
-    for (const timer of this.timers) {
+    for (const [timer, end] of this.waits) {
       clearTimeout(timer);
+      end();
     }
-    this.timers.clear();
+    this.waits.clear();
   }
 
   private wait(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        this.timers.delete(timer);
+        this.waits.delete(timer);
         resolve();
       }, ms);
-      this.timers.add(timer);
+      this.waits.set(timer, resolve);
     });
   }
 

@@ -8,8 +8,13 @@ import { messagesPerSecond } from '../../phone-numbers/dto/phone-number.dto';
 import { PhoneNumber } from '../../phone-numbers/phone-number.entity';
 import { SEND_SLOTS, SendSlots } from './send-slots';
 
-/** A slot this close is waited for in place; a later one sends the job away until then. */
-const WAIT_IN_PLACE_MS = 25;
+/**
+ * A job waits in place for a slot at most this many of its phone's send intervals away (200 ms at
+ * 80/s, 16 ms at 1,000/s), so a phone holds about this many worker slots at once. A later slot
+ * sends the job away until shortly before it: delayed jobs can come back late on a busy worker,
+ * and one that comes back early simply waits the rest in place.
+ */
+const INTERVALS_IN_PLACE = 16;
 /** How long a phone's throughput level is trusted before it is read again. */
 const RATE_TTL_MS = 10_000;
 
@@ -17,7 +22,7 @@ type SendJob = Job<OutboundMessageJobs['send']>;
 
 /**
  * Keeps each phone number at its Meta throughput (80/s, or 1,000/s at the top tier). A job whose
- * slot is later is delayed to exactly that slot, so it holds no worker meanwhile: a phone with a
+ * slot is later is delayed until just before it, so it holds no worker meanwhile: a phone with a
  * huge backlog only spaces its own messages and never starves the other phones' jobs.
  */
 @Injectable()
@@ -31,24 +36,26 @@ export class SendPacingService {
 
   /** True when the message may go now; false when its job was moved to its slot (throw `DelayedError`). */
   async takeSlot(job: SendJob, token: string | undefined): Promise<boolean> {
-    const { slotAt, slotAttempt } = job.data;
+    const reserved = job.data;
     // A slot reserved before the job was delayed belongs to that attempt only; a retry takes a new one.
-    if (slotAt !== undefined && slotAttempt === job.attemptsMade) {
-      await sleep(Math.max(0, slotAt - Date.now()));
+    if (reserved.slotAt !== undefined && reserved.slotAttempt === job.attemptsMade) {
+      await sleep(Math.max(0, reserved.slotAt - Date.now()));
       return true;
     }
     const phoneNumberId = job.data.phoneNumberId ?? (await this.phoneOf(job.data.messageId));
     if (!phoneNumberId) {
       return true;
     }
-    const waitMs = await this.slots.reserve(phoneNumberId, await this.perSecond(phoneNumberId));
-    if (waitMs <= WAIT_IN_PLACE_MS) {
+    const perSecond = await this.perSecond(phoneNumberId);
+    const waitMs = await this.slots.reserve(phoneNumberId, perSecond);
+    const inPlaceMs = (INTERVALS_IN_PLACE * 1000) / perSecond;
+    if (waitMs <= inPlaceMs) {
       await sleep(waitMs);
       return true;
     }
-    const at = Date.now() + waitMs;
-    await job.updateData({ ...job.data, phoneNumberId, slotAt: at, slotAttempt: job.attemptsMade });
-    await job.moveToDelayed(at, token);
+    const slotAt = Date.now() + waitMs;
+    await job.updateData({ ...job.data, phoneNumberId, slotAt, slotAttempt: job.attemptsMade });
+    await job.moveToDelayed(slotAt - inPlaceMs / 2, token);
     return false;
   }
 
