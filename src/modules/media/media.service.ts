@@ -21,6 +21,9 @@ import { isMediaKind, MEDIA_KINDS, MediaKind, normalizeMimeType } from './media-
 import type { UploadedFile } from './read-upload';
 
 /** The parts of an outbound message that name its media. */
+/** The phone a message goes out from, as far as media needs it. */
+export type SendingPhone = Pick<PhoneNumber, 'id' | 'wabaId' | 'metaPhoneNumberId'>;
+
 export interface OutboundContent {
   organizationId: string;
   livemode: boolean;
@@ -123,7 +126,7 @@ export class MediaService {
    * At delivery: the content with our media id replaced by the id of its copy on Meta for this phone,
    * uploaded on first use and again once that copy expires. Unchanged for links and other types.
    */
-  async resolveOutbound(message: OutboundContent, phone: PhoneNumber): Promise<Record<string, unknown>> {
+  async resolveOutbound(message: OutboundContent, phone: SendingPhone): Promise<Record<string, unknown>> {
     const id = mediaIdIn(message.type, message.content);
     if (id === undefined) {
       return message.content;
@@ -133,7 +136,7 @@ export class MediaService {
     return { ...message.content, [message.type]: { ...object, id: metaMediaId } };
   }
 
-  private async metaCopy(scope: OutboundContent, mediaId: string, phone: PhoneNumber): Promise<string> {
+  private async metaCopy(scope: OutboundContent, mediaId: string, phone: SendingPhone): Promise<string> {
     const known = await this.liveCopy(this.dataSource.manager, mediaId, phone.id);
     if (known) {
       return known;

@@ -8,12 +8,10 @@ import { newId } from '../../../common/ids';
 import { AppConfig } from '../../../config/app-config';
 import { APP_CONFIG } from '../../../config/config.module';
 import { QueueName } from '../../../queue/queue-names';
-import { Contact } from '../../contacts/contact.entity';
 import { EventsService } from '../../events/events.service';
 import { recordEvent } from '../../events/record-event';
-import { MediaService } from '../../media/media.service';
+import { MediaService, SendingPhone } from '../../media/media.service';
 import { applyParkedStatuses } from '../../meta-webhooks/ingestion/message-statuses';
-import { PhoneNumber } from '../../phone-numbers/phone-number.entity';
 import { WabasService } from '../../wabas/wabas.service';
 import { MessageDto } from '../dto/message.dto';
 import { Message, MessageError } from '../message.entity';
@@ -42,16 +40,11 @@ export class MessageDeliveryService {
    * the job retries with backoff; on the last attempt, and for errors that will not pass, the message fails.
    */
   async deliver(messageId: string, lastAttempt: boolean): Promise<string> {
-    const repository = this.dataSource.getRepository(Message);
-    const message = await repository.findOneBy({ id: messageId });
-    if (!message || !['queued', 'sending'].includes(message.status) || message.waMessageId) {
-      return message?.status ?? 'missing';
+    const attempt = await this.claim(messageId);
+    if (typeof attempt === 'string') {
+      return attempt;
     }
-    await repository.update({ id: message.id, status: 'queued' }, { status: 'sending' });
-    const phone = await this.dataSource.getRepository(PhoneNumber).findOneByOrFail({ id: message.phoneNumberId });
-    const contact = message.contactId
-      ? await this.dataSource.getRepository(Contact).findOneBy({ id: message.contactId })
-      : null;
+    const { message, phone, contact } = attempt;
     const waba = await this.wabas.findById(phone.wabaId);
     if (!waba || waba.disconnectedAt || !contact) {
       await this.fail(message, {
@@ -94,7 +87,47 @@ export class MessageDeliveryService {
     }
   }
 
-  private async fail(message: Message, error: MessageError): Promise<void> {
+  /**
+   * Marks the message `sending` and reads what the attempt needs, in one statement. A message no
+   * longer to send (sent, failed, cancelled, gone) answers its status instead.
+   */
+  private async claim(messageId: string): Promise<Attempt | string> {
+    const [row] = (await this.dataSource.query(
+      `WITH claimed AS (
+         UPDATE messages SET status = 'sending', updated_at = now()
+          WHERE id = $1 AND direction = 'outbound' AND status IN ('queued', 'sending') AND wa_message_id IS NULL
+          RETURNING id, organization_id, livemode, phone_number_id, contact_id, type, content, context)
+       SELECT claimed.*, p.waba_id, p.meta_phone_number_id, c.id AS found_contact_id, c.wa_id, c.bsuid
+         FROM claimed
+         JOIN phone_numbers p ON p.id = claimed.phone_number_id
+         LEFT JOIN contacts c ON c.id = claimed.contact_id`,
+      [messageId],
+    )) as ClaimedRow[];
+    if (!row) {
+      const [current] = (await this.dataSource.query(`SELECT status FROM messages WHERE id = $1`, [messageId])) as {
+        status: string;
+      }[];
+      return current?.status ?? 'missing';
+    }
+    return {
+      message: {
+        id: row.id,
+        organizationId: row.organization_id,
+        livemode: row.livemode,
+        phoneNumberId: row.phone_number_id,
+        type: row.type,
+        content: row.content,
+        context: row.context,
+      },
+      phone: { id: row.phone_number_id, wabaId: row.waba_id, metaPhoneNumberId: row.meta_phone_number_id },
+      contact: row.found_contact_id ? { waId: row.wa_id, bsuid: row.bsuid } : null,
+    };
+  }
+
+  private async fail(
+    message: Pick<Message, 'id' | 'organizationId' | 'livemode' | 'phoneNumberId'>,
+    error: MessageError,
+  ): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       await manager.query(
         `UPDATE messages SET status = 'failed', failed_at = now(), error = $2, updated_at = now() WHERE id = $1`,
@@ -141,6 +174,27 @@ export class MessageDeliveryService {
     }
     return lost.length;
   }
+}
+
+interface ClaimedRow {
+  id: string;
+  organization_id: string;
+  livemode: boolean;
+  phone_number_id: string;
+  type: string;
+  content: Record<string, unknown>;
+  context: Record<string, unknown> | null;
+  waba_id: string;
+  meta_phone_number_id: string;
+  found_contact_id: string | null;
+  wa_id: string | null;
+  bsuid: string | null;
+}
+
+interface Attempt {
+  message: Pick<Message, 'id' | 'organizationId' | 'livemode' | 'phoneNumberId' | 'type' | 'content' | 'context'>;
+  phone: SendingPhone;
+  contact: { waId: string | null; bsuid: string | null } | null;
 }
 
 function errorOf(error: unknown): MessageError {
