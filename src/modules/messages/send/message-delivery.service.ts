@@ -68,13 +68,17 @@ export class MessageDeliveryService {
       const { graph, token } = await this.wabas.access(waba);
       const result = await graph.sendMessage(token, phone.metaPhoneNumberId, body as unknown as OutboundMessage);
       const waMessageId = result.messages[0].id;
-      await this.dataSource.transaction(async (manager) => {
-        await manager.query(`UPDATE messages SET wa_message_id = $2, updated_at = now() WHERE id = $1`, [
-          message.id,
-          waMessageId,
-        ]);
-        await applyParkedStatuses(manager, phone.id, message.id, waMessageId);
-      });
+      // Statuses carry our id (biz_opaque_callback_data), so one is parked only in the rare case it
+      // had neither; the common case is this one statement.
+      const [stored] = (await this.dataSource.query(
+        `WITH stored AS (UPDATE messages SET wa_message_id = $2, updated_at = now() WHERE id = $1 RETURNING id)
+         SELECT EXISTS (SELECT 1 FROM parked_statuses WHERE phone_number_id = $3 AND wa_message_id = $2) AS parked
+           FROM stored`,
+        [message.id, waMessageId, phone.id],
+      )) as { parked: boolean }[];
+      if (stored?.parked) {
+        await this.dataSource.transaction((manager) => applyParkedStatuses(manager, phone.id, message.id, waMessageId));
+      }
       this.events.nudge();
       return 'accepted';
     } catch (error) {
