@@ -300,7 +300,7 @@ export function validateMessage(body: Json): ValidatedMessage {
   checkContent(type, content);
   const context = body.context === undefined ? undefined : requireObject(body.context, 'context');
   if (context && type === 'reaction') {
-    throw GraphErrors.invalidParameter('A reaction cannot be a reply.');
+    throw GraphErrors.invalidParameter('Param context is not allowed: a reaction cannot be a reply.');
   }
   optionalString(body.biz_opaque_callback_data, 'biz_opaque_callback_data', 512);
   return {

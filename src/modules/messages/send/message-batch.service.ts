@@ -81,26 +81,18 @@ export class MessageBatchService {
     const candidates = checkRecipients(dto, template, rejected);
 
     const scope = { organizationId: principal.organizationId, livemode: principal.livemode };
-    const batch = await this.dataSource.transaction(async (manager) => {
+    const { batch, accepted } = await this.dataSource.transaction(async (manager) => {
       const contacts = await this.contactsOf(manager, scope, candidates, isTemplate);
-      let accepted = candidates.filter((candidate) => {
+      const known = candidates.filter((candidate) => {
         if (contacts.has(keyOf(candidate))) {
           return true;
         }
+        // Only free-form content meets an unknown customer (templates create contacts): one who never wrote.
         rejected.push(outsideWindow(candidate.index));
         return false;
       });
+      const accepted = isTemplate ? known : await this.insideWindow(manager, phone.id, known, contacts, rejected);
       const conversations = await this.openConversations(manager, scope, phone.id, accepted, contacts);
-      if (!isTemplate) {
-        accepted = accepted.filter((candidate) => {
-          const lastInbound = conversations.get(contacts.get(keyOf(candidate))!.id)!.lastInboundAt;
-          if (lastInbound && Date.now() - lastInbound.getTime() < SERVICE_WINDOW_MS) {
-            return true;
-          }
-          rejected.push(outsideWindow(candidate.index));
-          return false;
-        });
-      }
       const row = manager.getRepository(MessageBatch).create({
         id: newId(),
         ...scope,
@@ -113,12 +105,11 @@ export class MessageBatchService {
       });
       await manager.insert(MessageBatch, row);
       await this.insertMessages(manager, row, dto, accepted, contacts, conversations);
-      candidates.splice(0, candidates.length, ...accepted);
-      return manager.getRepository(MessageBatch).findOneByOrFail({ id: row.id });
+      return { batch: await manager.getRepository(MessageBatch).findOneByOrFail({ id: row.id }), accepted };
     });
-    await this.enqueue(phone.id, candidates);
+    await this.enqueue(phone.id, accepted);
     this.events.nudge();
-    return { batch, messages: candidates.map(({ index, messageId }) => ({ index, id: messageId })) };
+    return { batch, messages: accepted.map(({ index, messageId }) => ({ index, id: messageId })) };
   }
 
   async get(principal: ApiKeyPrincipal, id: string): Promise<{ batch: MessageBatch; counts: Record<string, number> }> {
@@ -187,19 +178,42 @@ export class MessageBatchService {
     return contacts;
   }
 
-  /** The conversation of each recipient on this phone, created when missing, by contact id. */
+  /** The candidates who wrote to this phone in the last 24 hours; the others are rejected. */
+  private async insideWindow(
+    manager: EntityManager,
+    phoneNumberId: string,
+    candidates: Candidate[],
+    contacts: Map<string, Contact>,
+    rejected: RejectedRecipient[],
+  ): Promise<Candidate[]> {
+    const rows = (await manager.query(
+      `SELECT contact_id FROM conversations
+        WHERE phone_number_id = $1 AND contact_id = ANY($2::uuid[]) AND last_inbound_at > now() - $3 * interval '1 millisecond'`,
+      [phoneNumberId, candidates.map((candidate) => contacts.get(keyOf(candidate))!.id), SERVICE_WINDOW_MS],
+    )) as { contact_id: string }[];
+    const open = new Set(rows.map((row) => row.contact_id));
+    return candidates.filter((candidate) => {
+      if (open.has(contacts.get(keyOf(candidate))!.id)) {
+        return true;
+      }
+      rejected.push(outsideWindow(candidate.index));
+      return false;
+    });
+  }
+
+  /** The conversation id of each recipient on this phone (created when missing), by contact id. */
   private async openConversations(
     manager: EntityManager,
     scope: Scope,
     phoneNumberId: string,
     candidates: Candidate[],
     contacts: Map<string, Contact>,
-  ): Promise<Map<string, { id: string; lastInboundAt: Date | null }>> {
+  ): Promise<Map<string, string>> {
     const rows = (await manager.query(
       `INSERT INTO conversations (id, organization_id, livemode, phone_number_id, contact_id, last_message_at)
        SELECT x.id, $1, $2, $3, x.contact_id, now() FROM jsonb_to_recordset($4::jsonb) AS x (id uuid, contact_id uuid)
        ON CONFLICT (phone_number_id, contact_id) DO UPDATE SET updated_at = now()
-       RETURNING id, contact_id, last_inbound_at`,
+       RETURNING id, contact_id`,
       [
         scope.organizationId,
         scope.livemode,
@@ -208,8 +222,8 @@ export class MessageBatchService {
           candidates.map((candidate) => ({ id: newId(), contact_id: contacts.get(keyOf(candidate))!.id })),
         ),
       ],
-    )) as { id: string; contact_id: string; last_inbound_at: Date | null }[];
-    return new Map(rows.map((row) => [row.contact_id, { id: row.id, lastInboundAt: row.last_inbound_at }]));
+    )) as { id: string; contact_id: string }[];
+    return new Map(rows.map((row) => [row.contact_id, row.id]));
   }
 
   private async insertMessages(
@@ -218,7 +232,7 @@ export class MessageBatchService {
     dto: MessageBatchSendDto,
     accepted: Candidate[],
     contacts: Map<string, Contact>,
-    conversations: Map<string, { id: string }>,
+    conversations: Map<string, string>,
   ): Promise<void> {
     if (accepted.length === 0) {
       return;
@@ -231,7 +245,7 @@ export class MessageBatchService {
         organizationId: batch.organizationId,
         livemode: batch.livemode,
         phoneNumberId: batch.phoneNumberId,
-        conversationId: conversations.get(contact.id)!.id,
+        conversationId: conversations.get(contact.id)!,
         contactId: contact.id,
         batchId: batch.id,
         direction: 'outbound',

@@ -54,11 +54,6 @@ export class MessageSenderService {
     }
     const content = contentOf(dto);
     const messageId = newId();
-    if (dto.replyTo && dto.type === 'reaction') {
-      throw AppException.validation('Invalid request: a reaction names its message in reaction.messageId', [
-        { field: 'replyTo', message: 'a reaction cannot be a reply' },
-      ]);
-    }
     const quoted = dto.replyTo ? await this.quoted(principal, dto.replyTo) : null;
     checkedMetaBody({
       type: dto.type,

@@ -30,12 +30,17 @@ export function checkedMetaBody(
   } catch (error) {
     if (error instanceof MessageRuleError) {
       throw AppException.validation(`Invalid request: ${error.message}`, [
-        { field: `${fieldPrefix}${error.field}`, message: error.message },
+        { field: `${fieldPrefix}${apiField(error.field)}`, message: error.message },
       ]);
     }
     throw error;
   }
   return body;
+}
+
+/** Meta's envelope fields under our API's names: the quoted message is `replyTo`. */
+function apiField(metaField: string): string {
+  return metaField === 'context' || metaField.startsWith('context.') ? 'replyTo' : metaField;
 }
 
 /** The stored template a send names, which must be APPROVED, else `TEMPLATE_NOT_FOUND`. */
