@@ -16,6 +16,7 @@ import { SERVICE_WINDOW_MS } from '../../conversations/conversation.entity';
 import { EventsService } from '../../events/events.service';
 import { MediaService } from '../../media/media.service';
 import { PhoneNumbersService } from '../../phone-numbers/phone-numbers.service';
+import { PhoneNumber } from '../../phone-numbers/phone-number.entity';
 import { Template } from '../../templates/template.entity';
 import { WabasService } from '../../wabas/wabas.service';
 import { BatchRecipientDto, MessageBatchSendDto } from '../dto/message-batch.dto';
@@ -24,7 +25,7 @@ import { Message, MessageStatus } from '../message.entity';
 import { MessageBatch, RejectedRecipient } from '../message-batch.entity';
 import { previewOf } from '../message-content';
 import { contentOf } from './message-sender.service';
-import { sendJob } from './send-job';
+import { spreadSendJobs } from './send-job';
 import { approvedTemplate, assertPhoneCanSend, assertTemplateParameters, checkedMetaBody, waIdOf } from './send-rules';
 
 const BSUID = /^[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128}$/;
@@ -107,7 +108,7 @@ export class MessageBatchService {
       await this.insertMessages(manager, row, dto, accepted, contacts, conversations);
       return { batch: await manager.getRepository(MessageBatch).findOneByOrFail({ id: row.id }), accepted };
     });
-    await this.enqueue(phone.id, accepted);
+    await this.enqueue(phone, accepted);
     this.events.nudge();
     return { batch, messages: accepted.map(({ index, messageId }) => ({ index, id: messageId })) };
   }
@@ -325,14 +326,17 @@ export class MessageBatchService {
     );
   }
 
-  private async enqueue(phoneNumberId: string, accepted: Candidate[]): Promise<void> {
-    for (let start = 0; start < accepted.length; start += ENQUEUE_CHUNK) {
-      await this.queue.addBulk(
-        accepted
-          .slice(start, start + ENQUEUE_CHUNK)
-          .map(({ messageId }) => sendJob(this.config, messageId, phoneNumberId)),
-      );
+  private async enqueue(phone: PhoneNumber, accepted: Candidate[]): Promise<void> {
+    const jobs = spreadSendJobs(
+      this.config,
+      phone,
+      accepted.map(({ messageId }) => messageId),
+    );
+    const chunks: (typeof jobs)[] = [];
+    for (let start = 0; start < jobs.length; start += ENQUEUE_CHUNK) {
+      chunks.push(jobs.slice(start, start + ENQUEUE_CHUNK));
     }
+    await Promise.all(chunks.map((chunk) => this.queue.addBulk(chunk)));
   }
 }
 

@@ -16,7 +16,7 @@ import { WabasService } from '../../wabas/wabas.service';
 import { MessageDto } from '../dto/message.dto';
 import { Message, MessageError } from '../message.entity';
 import { metaMessageBody } from './meta-message-body';
-import { sendJob } from './send-job';
+import { spreadSendJobs } from './send-job';
 
 /**
  * Hands queued messages to Meta. Meta's answer only means "accepted": the statuses that follow
@@ -163,17 +163,30 @@ export class MessageDeliveryService {
    * once every Meta webhook received since it started sending has been ingested.
    */
   async reconcile(): Promise<number> {
-    const lost: { id: string; phone_number_id: string }[] = await this.dataSource.query(
-      `SELECT id, phone_number_id FROM messages m
-        WHERE direction = 'outbound' AND status IN ('queued', 'sending') AND wa_message_id IS NULL
-          AND updated_at < now() - ($1 || ' milliseconds')::interval
-          AND (status = 'queued' OR NOT EXISTS (
-                SELECT 1 FROM meta_webhook_events e WHERE e.status = 'received' AND e.received_at >= m.updated_at))
-        ORDER BY id LIMIT 10000`,
-      [this.config.recovery.afterMs],
-    );
+    const lost: { id: string; phone_number_id: string; throughput_level: string | null }[] =
+      await this.dataSource.query(
+        `SELECT m.id, m.phone_number_id, p.throughput_level FROM messages m
+           JOIN phone_numbers p ON p.id = m.phone_number_id
+          WHERE m.direction = 'outbound' AND m.status IN ('queued', 'sending') AND m.wa_message_id IS NULL
+            AND m.updated_at < now() - ($1 || ' milliseconds')::interval
+            AND (m.status = 'queued' OR NOT EXISTS (
+                  SELECT 1 FROM meta_webhook_events e WHERE e.status = 'received' AND e.received_at >= m.updated_at))
+          ORDER BY m.id LIMIT 10000`,
+        [this.config.recovery.afterMs],
+      );
     if (lost.length > 0) {
-      await this.queue.addBulk(lost.map((row) => sendJob(this.config, row.id, row.phone_number_id)));
+      const byPhone = new Map<string, { phone: { id: string; throughputLevel: string | null }; ids: string[] }>();
+      for (const row of lost) {
+        const group = byPhone.get(row.phone_number_id) ?? {
+          phone: { id: row.phone_number_id, throughputLevel: row.throughput_level },
+          ids: [],
+        };
+        group.ids.push(row.id);
+        byPhone.set(row.phone_number_id, group);
+      }
+      await this.queue.addBulk(
+        [...byPhone.values()].flatMap(({ phone, ids }) => spreadSendJobs(this.config, phone, ids)),
+      );
       this.logger.warn(`Queued ${lost.length} accepted message(s) again`);
     }
     return lost.length;

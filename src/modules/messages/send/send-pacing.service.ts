@@ -14,7 +14,7 @@ import { SEND_SLOTS, SendSlots } from './send-slots';
  * sends the job away until shortly before it: delayed jobs can come back late on a busy worker,
  * and one that comes back early simply waits the rest in place.
  */
-const INTERVALS_IN_PLACE = 16;
+export const INTERVALS_IN_PLACE = 16;
 /** How long a phone's throughput level is trusted before it is read again. */
 const RATE_TTL_MS = 10_000;
 
