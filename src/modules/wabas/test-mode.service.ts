@@ -8,6 +8,7 @@ import { SandboxHost } from '../meta/sandbox-host';
 import { OrganizationHooks } from '../organizations/organization-hooks';
 import { PhoneNumbersService } from '../phone-numbers/phone-numbers.service';
 import { Waba } from './waba.entity';
+import type { WabaCredentials } from './wabas.service';
 
 const digits = (count: number) => Array.from({ length: count }, () => randomInt(10)).join('');
 
@@ -71,7 +72,7 @@ export class TestModeService implements OnModuleInit, OnApplicationBootstrap {
   }
 
   /** Makes the in-process sandbox know this test-mode WABA and its phones, once per process. */
-  ensureProvisioned(waba: Waba): Promise<void> {
+  ensureProvisioned(waba: WabaCredentials): Promise<void> {
     if (!waba.isSandbox) {
       return Promise.resolve();
     }
@@ -86,7 +87,7 @@ export class TestModeService implements OnModuleInit, OnApplicationBootstrap {
     return done;
   }
 
-  private async provision(waba: Waba): Promise<void> {
+  private async provision(waba: WabaCredentials): Promise<void> {
     const sandbox = await this.sandboxHost.get();
     sandbox.createWaba({
       wabaId: waba.metaWabaId,

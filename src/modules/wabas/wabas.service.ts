@@ -18,11 +18,14 @@ import { TestModeService } from './test-mode.service';
 import { Waba } from './waba.entity';
 
 /** What calling Meta for one WABA needs: the client of its mode and its (decrypted) token. */
-export interface WabaAccess {
-  waba: Waba;
+export interface WabaAccess<W extends WabaCredentials = Waba> {
+  waba: W;
   graph: MetaGraphClient;
   token: string;
 }
+
+/** The columns of a WABA that calling Meta needs (the delivery claim reads them with the message). */
+export type WabaCredentials = Pick<Waba, 'id' | 'metaWabaId' | 'name' | 'livemode' | 'isSandbox' | 'accessTokenSealed'>;
 
 function wabaEventData(waba: Waba) {
   return {
@@ -170,7 +173,7 @@ export class WabasService {
     return this.wabas.findOneBy({ id });
   }
 
-  async access(waba: Waba): Promise<WabaAccess> {
+  async access<W extends WabaCredentials>(waba: W): Promise<WabaAccess<W>> {
     await this.testMode.ensureProvisioned(waba);
     return {
       waba,

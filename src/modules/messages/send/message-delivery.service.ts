@@ -12,7 +12,7 @@ import { EventsService } from '../../events/events.service';
 import { recordEvent } from '../../events/record-event';
 import { MediaService, SendingPhone } from '../../media/media.service';
 import { applyParkedStatuses } from '../../meta-webhooks/ingestion/message-statuses';
-import { WabasService } from '../../wabas/wabas.service';
+import { WabaCredentials, WabasService } from '../../wabas/wabas.service';
 import { MessageDto } from '../dto/message.dto';
 import { Message, MessageError } from '../message.entity';
 import { metaMessageBody } from './meta-message-body';
@@ -44,9 +44,8 @@ export class MessageDeliveryService {
     if (typeof attempt === 'string') {
       return attempt;
     }
-    const { message, phone, contact } = attempt;
-    const waba = await this.wabas.findById(phone.wabaId);
-    if (!waba || waba.disconnectedAt || !contact) {
+    const { message, phone, waba, contact } = attempt;
+    if (waba.disconnected || !contact) {
       await this.fail(message, {
         code: 0,
         title: 'Not sendable',
@@ -78,8 +77,8 @@ export class MessageDeliveryService {
       )) as { parked: boolean }[];
       if (stored?.parked) {
         await this.dataSource.transaction((manager) => applyParkedStatuses(manager, phone.id, message.id, waMessageId));
+        this.events.nudge();
       }
-      this.events.nudge();
       return 'accepted';
     } catch (error) {
       const retryable = !(error instanceof MetaApiError) || error.retry !== 'never';
@@ -101,9 +100,12 @@ export class MessageDeliveryService {
          UPDATE messages SET status = 'sending', updated_at = now()
           WHERE id = $1 AND direction = 'outbound' AND status IN ('queued', 'sending') AND wa_message_id IS NULL
           RETURNING id, organization_id, livemode, phone_number_id, contact_id, type, content, context)
-       SELECT claimed.*, p.waba_id, p.meta_phone_number_id, c.id AS found_contact_id, c.wa_id, c.bsuid
+       SELECT claimed.*, p.waba_id, p.meta_phone_number_id, c.id AS found_contact_id, c.wa_id, c.bsuid,
+              w.meta_waba_id, w.name AS waba_name, w.livemode AS waba_livemode, w.is_sandbox, w.access_token_sealed,
+              w.disconnected_at IS NOT NULL AS waba_disconnected
          FROM claimed
          JOIN phone_numbers p ON p.id = claimed.phone_number_id
+         JOIN wabas w ON w.id = p.waba_id
          LEFT JOIN contacts c ON c.id = claimed.contact_id`,
       [messageId],
     )) as ClaimedRow[];
@@ -124,6 +126,15 @@ export class MessageDeliveryService {
         context: row.context,
       },
       phone: { id: row.phone_number_id, wabaId: row.waba_id, metaPhoneNumberId: row.meta_phone_number_id },
+      waba: {
+        id: row.waba_id,
+        metaWabaId: row.meta_waba_id,
+        name: row.waba_name,
+        livemode: row.waba_livemode,
+        isSandbox: row.is_sandbox,
+        accessTokenSealed: row.access_token_sealed,
+        disconnected: row.waba_disconnected,
+      },
       contact: row.found_contact_id ? { waId: row.wa_id, bsuid: row.bsuid } : null,
     };
   }
@@ -206,11 +217,18 @@ interface ClaimedRow {
   found_contact_id: string | null;
   wa_id: string | null;
   bsuid: string | null;
+  meta_waba_id: string;
+  waba_name: string | null;
+  waba_livemode: boolean;
+  is_sandbox: boolean;
+  access_token_sealed: string;
+  waba_disconnected: boolean;
 }
 
 interface Attempt {
   message: Pick<Message, 'id' | 'organizationId' | 'livemode' | 'phoneNumberId' | 'type' | 'content' | 'context'>;
   phone: SendingPhone;
+  waba: WabaCredentials & { disconnected: boolean };
   contact: { waId: string | null; bsuid: string | null } | null;
 }
 
