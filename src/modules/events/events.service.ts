@@ -16,6 +16,7 @@ const NUDGE_WINDOW_MS = 50;
 @Injectable()
 export class EventsService {
   private readonly logger = new Logger(EventsService.name);
+  private lastNudgedSlot = -1;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -28,6 +29,11 @@ export class EventsService {
    */
   nudge(): void {
     const slot = Math.floor(Date.now() / NUDGE_WINDOW_MS);
+    // The queue keeps the window's job once added, so adding it again from here would change nothing.
+    if (slot === this.lastNudgedSlot) {
+      return;
+    }
+    this.lastNudgedSlot = slot;
     this.queue.add('dispatch', {}, { jobId: `dispatch-${slot}` }).catch((error: unknown) => {
       this.logger.warn(`Event fan-out not queued (the sweep will do it): ${String(error)}`);
     });

@@ -12,9 +12,12 @@ import { SandboxHost } from './sandbox-host';
  * The Graph API clients: live mode talks to META_GRAPH_URL (Meta), test mode to the built-in sandbox.
  * Code that calls Meta asks for the client of its row's mode and never knows which one it got.
  */
+const MAX_OPENED_TOKENS = 10_000;
+
 @Injectable()
 export class MetaGateway implements OnApplicationShutdown {
   private readonly live: MetaGraphClient;
+  private readonly openedTokens = new Map<string, string>();
   private sandboxClient?: Promise<MetaGraphClient>;
 
   constructor(
@@ -54,8 +57,17 @@ export class MetaGateway implements OnApplicationShutdown {
     return this.secrets.seal(accessToken);
   }
 
+  /** Decrypted once per sealed token and process: every send to Meta needs its WABA's token. */
   openToken(sealed: string): string {
-    return this.secrets.open(sealed);
+    let token = this.openedTokens.get(sealed);
+    if (token === undefined) {
+      if (this.openedTokens.size >= MAX_OPENED_TOKENS) {
+        this.openedTokens.clear();
+      }
+      token = this.secrets.open(sealed);
+      this.openedTokens.set(sealed, token);
+    }
+    return token;
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,6 +1,7 @@
 import { EntityManager } from 'typeorm';
 import type { MessageStatus as MetaStatus } from '@libs/meta-graph';
 import { newId } from '../../../common/ids';
+import { entityFromRow } from '../../../database/entity-from-row';
 import { Contact, contactIdentifier, contactReplyTo } from '../../contacts/contact.entity';
 import { recordEvent } from '../../events/record-event';
 import { MessageDto } from '../../messages/dto/message.dto';
@@ -10,6 +11,8 @@ import type { PhoneNumber } from '../../phone-numbers/phone-number.entity';
 
 /** Statuses only move forward; `failed` ends anything not yet delivered. */
 const RANK: Record<string, number> = { queued: 0, sending: 1, sent: 2, delivered: 3, read: 4 };
+/** The same order for SQL (`array_position` is 1-based: delivered is 4). */
+const ORDER = ['queued', 'sending', 'sent', 'delivered', 'read'];
 const TIMESTAMP_COLUMN: Record<string, string> = {
   sent: 'sent_at',
   delivered: 'delivered_at',
@@ -39,13 +42,8 @@ export async function applyStatus(
     status.biz_opaque_callback_data && UUID.test(status.biz_opaque_callback_data)
       ? status.biz_opaque_callback_data
       : null;
-  const [message] = (await manager.query(
-    `SELECT id, status, wa_message_id FROM messages
-      WHERE phone_number_id = $1 AND direction = 'outbound' AND (wa_message_id = $2 OR id = $3::uuid)
-      LIMIT 1 FOR UPDATE`,
-    [phone.id, status.id, ourId],
-  )) as { id: string; status: string; wa_message_id: string | null }[];
-  if (!message) {
+  const matched = await recordStatus(manager, { phoneNumberId: phone.id, waMessageId: status.id, ourId }, status);
+  if (!matched) {
     await manager.query(
       `INSERT INTO parked_statuses (id, phone_number_id, wa_message_id, status, payload) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (phone_number_id, wa_message_id, status) DO NOTHING`,
@@ -53,53 +51,86 @@ export async function applyStatus(
     );
     return 'parked';
   }
-  await recordStatus(manager, message, status);
   return 'applied';
 }
 
-async function recordStatus(
-  manager: EntityManager,
-  message: { id: string; status: string; wa_message_id: string | null },
-  status: MetaStatus,
-): Promise<void> {
+type StatusTarget = { phoneNumberId: string; waMessageId: string; ourId: string | null } | { messageId: string };
+
+interface RecordedRow extends Record<string, unknown> {
+  matched_id: string;
+  /** Null when the status was already in the history: nothing changed. */
+  moves: boolean | null;
+  contact_row_id: string | null;
+  contact_wa_id: string | null;
+  contact_bsuid: string | null;
+}
+
+/**
+ * One statement: locks the message, adds the status to its history once and, when it is new, stamps
+ * its time and moves the status forward. A move records its `message.*` event. False when no
+ * message matches.
+ */
+async function recordStatus(manager: EntityManager, target: StatusTarget, status: MetaStatus): Promise<boolean> {
   const occurredAt = new Date(Number(status.timestamp) * 1000 || Date.now());
   const error = errorOf(status);
-  const inserted = (await manager.query(
-    `INSERT INTO message_status_events (id, message_id, status, occurred_at, error, pricing)
-     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (message_id, status) DO NOTHING RETURNING id`,
-    [
-      newId(),
-      message.id,
-      status.status,
-      occurredAt,
-      error && JSON.stringify(error),
-      status.pricing ? JSON.stringify(status.pricing) : null,
-    ],
-  )) as unknown[];
-  if (inserted.length === 0) {
-    return;
-  }
+  const params: unknown[] = [
+    newId(),
+    status.status,
+    occurredAt,
+    error && JSON.stringify(error),
+    status.pricing ? JSON.stringify(status.pricing) : null,
+    status.id,
+    ORDER,
+  ];
+  const match =
+    'messageId' in target
+      ? `id = $${params.push(target.messageId)}::uuid`
+      : `phone_number_id = $${params.push(target.phoneNumberId)} AND direction = 'outbound'
+         AND (wa_message_id = $${params.push(target.waMessageId)} OR id = $${params.push(target.ourId)}::uuid)`;
   const column = TIMESTAMP_COLUMN[status.status];
-  const current = RANK[message.status];
-  const moves =
-    status.status === 'failed'
-      ? current !== undefined && current < RANK.delivered
-      : RANK[status.status] !== undefined && current !== undefined && RANK[status.status] > current;
-  const params: unknown[] = [message.id, moves, status.status, error && JSON.stringify(error), status.id];
-  const stamp = column ? `${column} = COALESCE(${column}, $${params.push(occurredAt)}),` : '';
-  await manager.query(
-    `UPDATE messages SET ${stamp}
-        status = CASE WHEN $2 THEN $3 ELSE status END,
-        error = CASE WHEN $2 AND $3 = 'failed' THEN $4::jsonb ELSE error END,
-        wa_message_id = COALESCE(wa_message_id, $5),
-        updated_at = now()
-      WHERE id = $1`,
+  const stamp = column ? `${column} = COALESCE(m.${column}, $3::timestamptz),` : '';
+  const [row] = (await manager.query(
+    `WITH target AS (SELECT id, status FROM messages WHERE ${match} LIMIT 1 FOR UPDATE),
+     recorded AS (
+       INSERT INTO message_status_events (id, message_id, status, occurred_at, error, pricing)
+       SELECT $1, id, $2::text, $3::timestamptz, $4::jsonb, $5::jsonb FROM target
+       ON CONFLICT (message_id, status) DO NOTHING RETURNING message_id),
+     change AS (
+       SELECT t.id, COALESCE(CASE WHEN $2::text = 'failed'
+                                  THEN array_position($7::text[], t.status::text) < 4
+                                  ELSE array_position($7::text[], $2::text) > array_position($7::text[], t.status::text)
+                             END, false) AS moves
+         FROM target t JOIN recorded r ON r.message_id = t.id),
+     updated AS (
+       UPDATE messages m SET ${stamp}
+              status = CASE WHEN change.moves THEN $2::text ELSE m.status END,
+              error = CASE WHEN change.moves AND $2::text = 'failed' THEN $4::jsonb ELSE m.error END,
+              wa_message_id = COALESCE(m.wa_message_id, $6),
+              updated_at = now()
+         FROM change WHERE m.id = change.id
+       RETURNING m.*, change.moves)
+     SELECT updated.*, target.id AS matched_id,
+            c.id AS contact_row_id, c.wa_id AS contact_wa_id, c.bsuid AS contact_bsuid
+       FROM target LEFT JOIN updated ON true LEFT JOIN contacts c ON c.id = updated.contact_id`,
     params,
-  );
-  message.status = moves ? status.status : message.status;
-  if (moves && status.status in MESSAGE_EVENT) {
-    await recordStatusEvent(manager, message.id, MESSAGE_EVENT[status.status as keyof typeof MESSAGE_EVENT], status);
+  )) as RecordedRow[];
+  if (!row) {
+    return false;
   }
+  if (row.moves && status.status in MESSAGE_EVENT) {
+    const message = entityFromRow(manager, Message, row);
+    const contact = row.contact_row_id
+      ? { id: row.contact_row_id, waId: row.contact_wa_id, bsuid: row.contact_bsuid }
+      : null;
+    await recordStatusEvent(
+      manager,
+      message,
+      contact,
+      MESSAGE_EVENT[status.status as keyof typeof MESSAGE_EVENT],
+      status,
+    );
+  }
+  return true;
 }
 
 const MESSAGE_EVENT = {
@@ -112,12 +143,11 @@ const MESSAGE_EVENT = {
 /** `message.sent|delivered|read|failed`, with what a receiver needs to act without another call. */
 async function recordStatusEvent(
   manager: EntityManager,
-  messageId: string,
+  message: Message,
+  contact: Pick<Contact, 'id' | 'waId' | 'bsuid'> | null,
   type: (typeof MESSAGE_EVENT)[keyof typeof MESSAGE_EVENT],
   status: MetaStatus,
 ) {
-  const message = await manager.getRepository(Message).findOneByOrFail({ id: messageId });
-  const contact = message.contactId ? await manager.getRepository(Contact).findOneBy({ id: message.contactId }) : null;
   await recordEvent(manager, {
     organizationId: message.organizationId,
     livemode: message.livemode,
@@ -148,16 +178,9 @@ export async function applyParkedStatuses(
     `DELETE FROM parked_statuses WHERE phone_number_id = $1 AND wa_message_id = $2 RETURNING payload`,
     [phoneNumberId, waMessageId],
   )) as [{ payload: MetaStatus }[], number];
-  const [message] = (await manager.query(`SELECT id, status, wa_message_id FROM messages WHERE id = $1 FOR UPDATE`, [
-    messageId,
-  ])) as {
-    id: string;
-    status: string;
-    wa_message_id: string | null;
-  }[];
   const ordered = parked.map((row) => row.payload).sort((a, b) => (RANK[a.status] ?? 9) - (RANK[b.status] ?? 9));
   for (const status of ordered) {
-    await recordStatus(manager, message, status);
+    await recordStatus(manager, { messageId }, status);
   }
   return ordered.length;
 }
