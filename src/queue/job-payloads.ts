@@ -17,7 +17,8 @@ export interface PhoneNumberJobs {
 export type PhoneNumberJobName = keyof PhoneNumberJobs;
 
 export interface MetaWebhookEventJobs {
-  ingest: { eventId: string };
+  /** Payloads stored together (one webhook, or a burst of them), ingested in order by one job. */
+  ingest: { eventIds: string[] };
   'requeue-stalled-events': Record<string, never>;
   'purge-expired-events': Record<string, never>;
 }

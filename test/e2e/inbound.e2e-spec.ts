@@ -446,6 +446,31 @@ describe('Inbound messages, conversations and contacts', () => {
       expect(parked).toEqual([{ status: 'delivered' }]);
     });
 
+    it('ingests payloads stored together in order, and one that cannot be stored fails alone', async () => {
+      const { metaPhoneNumberId } = await sandboxTenant(service);
+      const webhooks = service.context.get(MetaWebhooksService);
+      const text = (from: string, id: string) =>
+        messagesValue(metaPhoneNumberId, {
+          messages: [{ from, id, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: id } }],
+        });
+      const customer = customerPhone().slice(1);
+      // Accepted in one turn of the event loop: stored by one INSERT and ingested by one job.
+      const [first, broken, last] = await Promise.all([
+        webhooks.accept(text(customer, `wamid.first${customer}`)),
+        webhooks.accept(text('1'.repeat(40), `wamid.broken${customer}`)),
+        webhooks.accept(text(customer, `wamid.last${customer}`)),
+      ]);
+      expect(await processedEvent(broken.id)).toMatchObject({ status: 'failed', error: expect.any(String) });
+      expect((await processedEvent(first.id)).status).toBe('processed');
+      expect((await processedEvent(last.id)).status).toBe('processed');
+      const stored = (await service.context
+        .get(DataSource)
+        .query(`SELECT wa_message_id FROM messages WHERE wa_message_id LIKE $1 ORDER BY id`, [`%${customer}`])) as {
+        wa_message_id: string;
+      }[];
+      expect(stored.map((row) => row.wa_message_id)).toEqual([`wamid.first${customer}`, `wamid.last${customer}`]);
+    });
+
     it('keeps a payload for an unknown phone as unroutable', async () => {
       const eventId = await postWebhook(
         messagesValue('999000999000999', {

@@ -25,7 +25,7 @@ export class MetaWebhookEventsProcessor extends WorkerHost {
   ): Promise<unknown> {
     switch (job.name) {
       case 'ingest':
-        return this.ingestion.ingest((job.data as MetaWebhookEventJobs['ingest']).eventId);
+        return this.ingestion.ingest((job.data as MetaWebhookEventJobs['ingest']).eventIds);
       case 'requeue-stalled-events':
         return { requeued: await this.webhooks.requeueStalled(this.config.recovery.afterMs) };
       case 'purge-expired-events': {

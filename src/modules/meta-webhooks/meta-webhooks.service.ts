@@ -40,7 +40,7 @@ export class MetaWebhooksService {
    * row stays `received`, so nothing acknowledged is lost: `requeueStalled` queues it again.
    *
    * Payloads arriving together are written together (group commit): one multi-row INSERT and one
-   * pipelined queue call per event-loop turn, so a burst costs a few round trips, not two per POST.
+   * queued job per event-loop turn, so a burst costs a few round trips, not two per POST.
    */
   accept(payload: Record<string, unknown>, rawJson = JSON.stringify(payload)): Promise<{ id: string }> {
     const event: PendingEvent = {
@@ -72,14 +72,11 @@ export class MetaWebhooksService {
     if (stored.length === 0) {
       return;
     }
+    // One job for the whole group, named after its first payload: ingestion then costs a few
+    // statements per burst instead of a job and several statements per payload.
+    const eventIds = stored.map((event) => event.id);
     await this.queue
-      .addBulk(
-        stored.map((event) => ({
-          name: 'ingest',
-          data: { eventId: event.id } satisfies MetaWebhookEventJobs['ingest'],
-          opts: { jobId: event.id },
-        })),
-      )
+      .add('ingest', { eventIds } satisfies MetaWebhookEventJobs['ingest'], { jobId: eventIds[0] })
       .catch((error: unknown) => {
         this.logger.error(`${stored.length} Meta webhook(s) stored but not queued: ${String(error)}`);
       });
@@ -144,7 +141,7 @@ export class MetaWebhooksService {
       throw AppException.notFound('Meta webhook event');
     }
     await this.events.update({ id }, { status: 'received', error: null, processedAt: null });
-    await this.queue.add('ingest', { eventId: id } satisfies MetaWebhookEventJobs['ingest'], {
+    await this.queue.add('ingest', { eventIds: [id] } satisfies MetaWebhookEventJobs['ingest'], {
       jobId: `replay-${newId()}`,
     });
     return { ...event, status: 'received', error: null, processedAt: null };
@@ -159,9 +156,12 @@ export class MetaWebhooksService {
     );
     if (stalled.length > 0) {
       // A job id per attempt: the original id may still name a finished job the queue keeps.
-      await this.queue.addBulk(
-        stalled.map(({ id }) => ({ name: 'ingest', data: { eventId: id }, opts: { jobId: `requeue-${newId()}` } })),
-      );
+      const jobs = [];
+      for (let start = 0; start < stalled.length; start += MAX_BATCH) {
+        const eventIds = stalled.slice(start, start + MAX_BATCH).map(({ id }) => id);
+        jobs.push({ name: 'ingest', data: { eventIds }, opts: { jobId: `requeue-${newId()}` } });
+      }
+      await this.queue.addBulk(jobs);
       this.logger.warn(`Queued ${stalled.length} stalled Meta webhook(s) again`);
     }
     return stalled.length;

@@ -29,6 +29,21 @@ export interface IngestionResult {
   otherFields: string[];
 }
 
+/** What one ingestion job did, over all its payloads. */
+export interface IngestionSummary {
+  events: number;
+  messages: number;
+  duplicates: number;
+  statuses: number;
+  parked: number;
+}
+
+interface Outcome {
+  id: string;
+  status: MetaWebhookEvent['status'];
+  error: string | null;
+}
+
 /**
  * Turns one stored Meta webhook into contacts, conversations, messages and status changes. Each
  * change is its own transaction, so a bad change does not hold back the good ones; the event row
@@ -45,11 +60,52 @@ export class WebhookIngestionService {
     private readonly events: EventsService,
   ) {}
 
-  async ingest(eventId: string): Promise<IngestionResult | null> {
-    const event = await this.dataSource.getRepository(MetaWebhookEvent).findOneBy({ id: eventId });
-    if (!event) {
-      return null;
+  /**
+   * Ingests stored payloads, oldest first: those received together are queued as one job. Payloads
+   * already processed are skipped. Each payload's outcome is written in one statement at the end;
+   * a payload that throws is marked failed and the job fails after the others, so its retry runs
+   * that one again.
+   */
+  async ingest(eventIds: string[]): Promise<IngestionSummary> {
+    const events = (await this.dataSource.query(
+      `SELECT id, payload FROM meta_webhook_events WHERE id = ANY($1::uuid[]) AND status IN ('received', 'failed') ORDER BY id`,
+      [eventIds],
+    )) as { id: string; payload: WebhookPayload }[];
+    const summary: IngestionSummary = { events: events.length, messages: 0, duplicates: 0, statuses: 0, parked: 0 };
+    const outcomes: Outcome[] = [];
+    let failure: unknown = null;
+    for (const event of events) {
+      const result = await this.ingestPayload(event.payload).catch((error: unknown) => {
+        failure ??= error;
+        outcomes.push({ id: event.id, status: 'failed', error: String(error) });
+        return null;
+      });
+      if (!result) {
+        continue;
+      }
+      summary.messages += result.messages;
+      summary.duplicates += result.duplicates;
+      summary.statuses += result.statuses;
+      summary.parked += result.parked;
+      outcomes.push(
+        result.unknownPhones.length > 0
+          ? {
+              id: event.id,
+              status: 'unroutable',
+              error: `Unknown phone number id(s): ${result.unknownPhones.join(', ')}`,
+            }
+          : { id: event.id, status: 'processed', error: null },
+      );
     }
+    this.events.nudge();
+    await this.finish(outcomes);
+    if (failure) {
+      throw failure instanceof Error ? failure : new Error(String(failure));
+    }
+    return summary;
+  }
+
+  private async ingestPayload(payload: WebhookPayload): Promise<IngestionResult> {
     const result: IngestionResult = {
       messages: 0,
       duplicates: 0,
@@ -58,34 +114,21 @@ export class WebhookIngestionService {
       unknownPhones: [],
       otherFields: [],
     };
-    const payload = event.payload as WebhookPayload;
-    try {
-      for (const entry of payload.entry ?? []) {
-        for (const change of entry.changes ?? []) {
-          if (change.field === 'messages') {
-            await this.ingestMessages(change.value as MessagesValue, result);
-          } else if (change.field === 'message_template_status_update') {
-            await this.ingestTemplateStatus(entry.id, change.value as TemplateStatusUpdateValue, result);
-          } else if (change.field === 'account_update') {
-            await this.ingestAccountUpdate(entry.id, change.value as AccountUpdateValue, result);
-          } else if (change.field === 'phone_number_quality_update') {
-            await this.ingestQualityUpdate(entry.id, change.value as PhoneNumberQualityUpdateValue, result);
-          } else {
-            result.otherFields.push(change.field);
-          }
+    for (const entry of payload.entry ?? []) {
+      for (const change of entry.changes ?? []) {
+        if (change.field === 'messages') {
+          await this.ingestMessages(change.value as MessagesValue, result);
+        } else if (change.field === 'message_template_status_update') {
+          await this.ingestTemplateStatus(entry.id, change.value as TemplateStatusUpdateValue, result);
+        } else if (change.field === 'account_update') {
+          await this.ingestAccountUpdate(entry.id, change.value as AccountUpdateValue, result);
+        } else if (change.field === 'phone_number_quality_update') {
+          await this.ingestQualityUpdate(entry.id, change.value as PhoneNumberQualityUpdateValue, result);
+        } else {
+          result.otherFields.push(change.field);
         }
       }
-    } catch (error) {
-      await this.finish(event.id, 'failed', String(error));
-      throw error;
     }
-    this.events.nudge();
-    const status = result.unknownPhones.length > 0 ? 'unroutable' : 'processed';
-    await this.finish(
-      event.id,
-      status,
-      status === 'unroutable' ? `Unknown phone number id(s): ${result.unknownPhones.join(', ')}` : null,
-    );
     return result;
   }
 
@@ -212,12 +255,21 @@ export class WebhookIngestionService {
     });
   }
 
-  private async finish(eventId: string, status: MetaWebhookEvent['status'], error: string | null): Promise<void> {
-    if (error) {
-      this.logger.warn(`Meta webhook ${eventId}: ${error}`);
+  /** Records each payload's outcome, all in one statement. */
+  private async finish(outcomes: Outcome[]): Promise<void> {
+    if (outcomes.length === 0) {
+      return;
     }
-    await this.dataSource
-      .getRepository(MetaWebhookEvent)
-      .update({ id: eventId }, { status, error, processedAt: new Date() });
+    for (const { id, error } of outcomes) {
+      if (error) {
+        this.logger.warn(`Meta webhook ${id}: ${error}`);
+      }
+    }
+    await this.dataSource.query(
+      `UPDATE meta_webhook_events e SET status = o.status, error = o.error, processed_at = now()
+         FROM unnest($1::uuid[], $2::text[], $3::text[]) AS o (id, status, error)
+        WHERE e.id = o.id`,
+      [outcomes.map((o) => o.id), outcomes.map((o) => o.status), outcomes.map((o) => o.error)],
+    );
   }
 }
