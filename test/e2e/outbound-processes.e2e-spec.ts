@@ -156,11 +156,19 @@ describe('Sending with separate API and worker processes', () => {
     expect([...requestsPerMessage.values()].every((count) => count === 1)).toBe(true);
   }, 120_000);
 
-  it('never sends a phone faster than its 80 messages/s, and serves a second phone alongside', async () => {
+  it('sends a phone with a backlog at its 80 messages/s, and serves a second phone alongside', async () => {
     const busy = await liveWaba();
     const quiet = await liveWaba();
+    const warmup = await liveWaba();
     const worker = startWorker();
     await workerReady(worker);
+    // A worker sends its first messages slower (connections to PostgreSQL and Meta are opened then).
+    expect((await sendBatch(warmup.key, warmup.phoneNumberId, customers(20))).data!.data.accepted).toBe(20);
+    await waitFor(
+      'the worker to warm up',
+      async () => (meta.sentMessages(warmup.metaPhoneId).length === 20 ? true : undefined),
+      30_000,
+    );
     const backlog = 400;
     expect((await sendBatch(busy.key, busy.phoneNumberId, customers(backlog))).data!.data.accepted).toBe(backlog);
     expect((await sendBatch(quiet.key, quiet.phoneNumberId, customers(20))).data!.data.accepted).toBe(20);
@@ -173,8 +181,8 @@ describe('Sending with separate API and worker processes', () => {
     );
     const times = busySent.map((sent) => sent.receivedAt.getTime()).sort((a, b) => a - b);
     const perSecond = ((times.length - 1) * 1000) / (times[times.length - 1] - times[0]);
-    // Never faster than Meta allows. How close to 80/s it gets is the worker's speed, which the
-    // outbound benchmark measures (on two vCPUs it reaches 58–80/s here), not a timed assertion.
+    // 80/s ±10% over the backlog (a worker late by a few ms makes it up within the phone's limit).
+    expect(perSecond).toBeGreaterThanOrEqual(72);
     expect(perSecond).toBeLessThanOrEqual(88);
     // Paced right: Meta never had to answer 130429.
     expect(meta.refusedMessages(busy.metaPhoneId)).toEqual([]);
@@ -183,8 +191,6 @@ describe('Sending with separate API and worker processes', () => {
     expect(quietSent).toHaveLength(20);
     // The quiet phone did not wait behind the busy one's five seconds of backlog.
     const quietDone = Math.max(...quietSent.map((sent) => sent.receivedAt.getTime()));
-    const gaps = times.slice(1).map((t, i) => t - times[i]); const big = gaps.filter((g) => g > 20);
-    console.log("FIG", perSecond, quietDone - times[0], times[backlog / 2] - times[0], "big", big.length, big.reduce((a, b) => a + b, 0), "sorted", [...gaps].sort((a, b) => a - b).filter((_, i) => i % 40 === 0).join(","));
     expect(quietDone).toBeLessThan(times[backlog / 2]);
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
