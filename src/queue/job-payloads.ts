@@ -49,6 +49,8 @@ export interface OutboundMessageJobs {
     slotAt?: number;
     slotAttempt?: number;
   };
+  /** Queues the send jobs of an accepted batch (one job for the API to add, thousands for a worker). */
+  'queue-batch': { batchId: string };
   /** Queues again accepted messages whose job was lost. */
   reconcile: Record<string, never>;
 }

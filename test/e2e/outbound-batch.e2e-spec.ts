@@ -72,9 +72,35 @@ describe('Sending in batches', () => {
       headers: bearer(key),
       params: { query: { type: 'message.queued' } },
     });
+    // The batch writes its events in SQL: each is the message as the API shows it, when it was queued.
+    expect(events.data!.data.find((event) => (event.data as { id: string }).id === batch.messages[0].id)!.data).toEqual(
+      {
+        ...message.data!.data,
+        status: 'queued',
+        waMessageId: null,
+        sentAt: null,
+        deliveredAt: null,
+        readAt: null,
+        failedAt: null,
+        error: null,
+        batchId: batch.id,
+        metadata: { campaign: 'spring', customer: 'c-1' },
+        contactIdentifier: first,
+        contactReplyTo: first,
+      },
+    );
+    // …and so is each new contact's `contact.created`: the contact as the API shows it.
+    const contact = await service.api.GET('/v1/contacts/{contactId}', {
+      headers: bearer(key),
+      params: { path: { contactId: message.data!.data.contactId! } },
+    });
+    const created = await service.api.GET('/v1/events', {
+      headers: bearer(key),
+      params: { query: { type: 'contact.created' } },
+    });
     expect(
-      events.data!.data.find((event) => (event.data as { id: string }).id === batch.messages[0].id)!.data,
-    ).toMatchObject({ batchId: batch.id, metadata: { campaign: 'spring', customer: 'c-1' }, contactReplyTo: first });
+      created.data!.data.find((event) => (event.data as { id: string }).id === contact.data!.data.id)!.data,
+    ).toEqual(contact.data!.data);
   });
 
   it('sends free-form content only to customers inside their 24-hour window', async () => {

@@ -18,6 +18,9 @@ import { Message, MessageError } from '../message.entity';
 import { metaMessageBody } from './meta-message-body';
 import { spreadSendJobs } from './send-job';
 
+/** Jobs per `addBulk` call. */
+const ENQUEUE_CHUNK = 1_000;
+
 /**
  * Hands queued messages to Meta. Meta's answer only means "accepted": the statuses that follow
  * (`sent`, `delivered`, `read`, `failed`) arrive as webhooks and are applied by ingestion.
@@ -168,6 +171,22 @@ export class MessageDeliveryService {
   }
 
   /**
+   * The send jobs of a batch's messages still queued, spread at its phone's throughput. Running it
+   * again adds nothing twice: a message's job id is its id.
+   */
+  async queueBatch(batchId: string): Promise<number> {
+    const rows: { id: string; phone_number_id: string; throughput_level: string | null }[] =
+      await this.dataSource.query(
+        `SELECT m.id, m.phone_number_id, p.throughput_level FROM messages m
+           JOIN phone_numbers p ON p.id = m.phone_number_id
+          WHERE m.batch_id = $1 AND m.status = 'queued' ORDER BY m.id`,
+        [batchId],
+      );
+    await this.queueSends(rows);
+    return rows.length;
+  }
+
+  /**
    * Queues again accepted messages whose job was lost (queue flushed, worker killed), untouched for
    * `RECOVERY_AFTER_MS`. A `queued` one never left. A `sending` one may have reached Meta just
    * before its worker died; its `sent` webhook then gives it its wamid, so it is only sent again
@@ -186,21 +205,29 @@ export class MessageDeliveryService {
         [this.config.recovery.afterMs],
       );
     if (lost.length > 0) {
-      const byPhone = new Map<string, { phone: { id: string; throughputLevel: string | null }; ids: string[] }>();
-      for (const row of lost) {
-        const group = byPhone.get(row.phone_number_id) ?? {
-          phone: { id: row.phone_number_id, throughputLevel: row.throughput_level },
-          ids: [],
-        };
-        group.ids.push(row.id);
-        byPhone.set(row.phone_number_id, group);
-      }
-      await this.queue.addBulk(
-        [...byPhone.values()].flatMap(({ phone, ids }) => spreadSendJobs(this.config, phone, ids)),
-      );
+      await this.queueSends(lost);
       this.logger.warn(`Queued ${lost.length} accepted message(s) again`);
     }
     return lost.length;
+  }
+
+  /** Send jobs for these messages, spread per phone, added in parallel chunks. */
+  private async queueSends(rows: { id: string; phone_number_id: string; throughput_level: string | null }[]) {
+    const byPhone = new Map<string, { phone: { id: string; throughputLevel: string | null }; ids: string[] }>();
+    for (const row of rows) {
+      const group = byPhone.get(row.phone_number_id) ?? {
+        phone: { id: row.phone_number_id, throughputLevel: row.throughput_level },
+        ids: [],
+      };
+      group.ids.push(row.id);
+      byPhone.set(row.phone_number_id, group);
+    }
+    const jobs = [...byPhone.values()].flatMap(({ phone, ids }) => spreadSendJobs(this.config, phone, ids));
+    const chunks: (typeof jobs)[] = [];
+    for (let start = 0; start < jobs.length; start += ENQUEUE_CHUNK) {
+      chunks.push(jobs.slice(start, start + ENQUEUE_CHUNK));
+    }
+    await Promise.all(chunks.map((chunk) => this.queue.addBulk(chunk)));
   }
 }
 

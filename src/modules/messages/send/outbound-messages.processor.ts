@@ -32,6 +32,8 @@ export class OutboundMessagesProcessor extends WorkerHost {
           outcome: await this.delivery.deliver((job.data as OutboundMessageJobs['send']).messageId, lastAttempt),
         };
       }
+      case 'queue-batch':
+        return { queued: await this.delivery.queueBatch((job.data as OutboundMessageJobs['queue-batch']).batchId) };
       case 'reconcile':
         return { requeued: await this.delivery.reconcile() };
     }
