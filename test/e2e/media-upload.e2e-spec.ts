@@ -9,7 +9,8 @@ import { SandboxHost } from '../../src/modules/meta/sandbox-host';
 import { PhoneNumber } from '../../src/modules/phone-numbers/phone-number.entity';
 import { bearer, newApiKey } from '../helpers/factories';
 import { readJson } from '../helpers/http';
-import { customerWrites, messageReaches, sandboxTenant, sendMessage } from '../helpers/sending';
+import { customerPhone, customerWrites, messageReaches, sandboxTenant, sendMessage } from '../helpers/sending';
+import { waitFor } from '../helpers/wait-for';
 import { startTestService, TestService } from '../helpers/test-service';
 
 /** A 1×1 PNG. */
@@ -189,6 +190,125 @@ describe('Media upload and sending media by id', () => {
       params: { path: { messageId: read[0].id } },
     });
     expect(stored.data!.data.content).toEqual({ image: { id: media.id, caption: 'first' } });
+  });
+
+  /** `new_in_store`: an image header and one body variable, approved. */
+  async function imageHeaderTemplate(key: string, wabaId: string) {
+    const template = await service.api.POST('/v1/templates', {
+      headers: bearer(key),
+      body: {
+        wabaId,
+        name: 'new_in_store',
+        language: 'en_US',
+        category: 'MARKETING',
+        components: [
+          { type: 'HEADER', format: 'IMAGE', example: { headerHandle: ['4::aW1hZ2UvcG5n:ARZ'] } },
+          { type: 'BODY', text: 'Hi {{1}}, look what came in.', example: { bodyText: [['Ana']] } },
+        ],
+      } as never,
+    });
+    expect(template.response.status).toBe(201);
+    await waitFor('the template to be approved', async () => {
+      const current = await service.api.GET('/v1/templates/{templateId}', {
+        headers: bearer(key),
+        params: { path: { templateId: template.data!.data.id } },
+      });
+      return current.data!.data.status === 'APPROVED' ? true : undefined;
+    });
+  }
+
+  it('sends media headers by our id: an interactive header and a template header parameter', async () => {
+    const { key, wabaId, phoneNumberId, metaPhoneNumberId } = await sandboxTenant(service);
+    const media = await uploaded(key);
+    await imageHeaderTemplate(key, wabaId);
+    const { to } = await customerWrites(service, key, phoneNumberId);
+    const header = { type: 'image', image: { id: media.id } };
+    const interactive = await sendMessage(service, key, {
+      phoneNumberId,
+      to,
+      type: 'interactive',
+      interactive: {
+        type: 'button',
+        header,
+        body: { text: 'Which one?' },
+        action: { buttons: [{ type: 'reply', reply: { id: 'this', title: 'This one' } }] },
+      },
+    });
+    const templated = await sendMessage(service, key, {
+      phoneNumberId,
+      to,
+      type: 'template',
+      template: {
+        name: 'new_in_store',
+        language: { code: 'en_US' },
+        components: [
+          { type: 'header', parameters: [header] },
+          { type: 'body', parameters: [{ type: 'text', text: 'Ana' }] },
+        ],
+      },
+    });
+    expect([interactive.response.status, templated.response.status]).toEqual([202, 202]);
+    const [first, second] = await Promise.all(
+      [interactive, templated].map((result) => messageReaches(service, key, result.data!.data.id, 'read')),
+    );
+
+    const sandbox = await service.context.get(SandboxHost).get();
+    const uploads = sandbox.mediaUploads(metaPhoneNumberId);
+    expect(uploads).toHaveLength(1);
+    const metaHeader = { type: 'image', image: { id: uploads[0].mediaId } };
+    expect(await metaBodyOf(metaPhoneNumberId, first.waMessageId)).toMatchObject({
+      interactive: { header: metaHeader },
+    });
+    expect(await metaBodyOf(metaPhoneNumberId, second.waMessageId)).toMatchObject({
+      template: { components: [{ type: 'header', parameters: [metaHeader] }, { type: 'body' }] },
+    });
+  });
+
+  it('refuses a media header naming media that is not there, naming the field, for one send or one recipient', async () => {
+    const { key, wabaId, phoneNumberId } = await sandboxTenant(service);
+    await imageHeaderTemplate(key, wabaId);
+    const { to } = await customerWrites(service, key, phoneNumberId);
+    const missing = '0192f000-0000-7000-8000-000000000000';
+    const refused = await sendMessage(service, key, {
+      phoneNumberId,
+      to,
+      type: 'interactive',
+      interactive: {
+        type: 'button',
+        header: { type: 'image', image: { id: missing } },
+        body: { text: 'Which one?' },
+        action: { buttons: [{ type: 'reply', reply: { id: 'this', title: 'This one' } }] },
+      },
+    });
+    expect(refused.response.status).toBe(404);
+    expect(refused.error).toMatchObject({
+      error: { code: 'NOT_FOUND', details: [{ field: 'interactive.header.image.id' }] },
+    });
+
+    const header = (image: object) => ({ type: 'header', parameters: [{ type: 'image', image }] });
+    const body = { type: 'body', parameters: [{ type: 'text', text: 'Ana' }] };
+    const batch = await service.api.POST('/v1/messages/batch', {
+      headers: bearer(key),
+      body: {
+        phoneNumberId,
+        type: 'template',
+        template: { name: 'new_in_store', language: { code: 'en_US' } },
+        recipients: [
+          { to, components: [header({ link: 'https://cdn.shop.example/a.png' }), body] },
+          { to: customerPhone(), components: [header({ id: missing }), body] },
+        ],
+      } as never,
+    });
+    expect(batch.error).toBeUndefined();
+    expect(batch.response.status).toBe(202);
+    expect(batch.data!.data.accepted).toBe(1);
+    expect(batch.data!.data.rejected).toEqual([
+      expect.objectContaining({
+        index: 1,
+        code: 'NOT_FOUND',
+        field: 'recipients[1].components[0].parameters[0].image.id',
+      }),
+    ]);
   });
 
   it('uploads once when several workers need the same copy at the same time', async () => {

@@ -6,7 +6,7 @@ import type { Queue } from 'bullmq';
 import { isUUID } from 'class-validator';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import type { ApiKeyPrincipal } from '../../auth/principal';
 import { AppException } from '../../common/errors/app.exception';
 import { ErrorCode } from '../../common/errors/error-code';
@@ -17,10 +17,10 @@ import { PhoneNumber } from '../phone-numbers/phone-number.entity';
 import { WabasService } from '../wabas/wabas.service';
 import { Media } from './media.entity';
 import { MEDIA_STORAGE, MediaStorage } from './media-storage';
-import { isMediaKind, MEDIA_KINDS, MediaKind, normalizeMimeType } from './media-types';
+import { mediaReferencesIn, withMediaIds } from './media-references';
+import { MEDIA_KINDS, MediaKind, normalizeMimeType } from './media-types';
 import type { UploadedFile } from './read-upload';
 
-/** The parts of an outbound message that name its media. */
 /** The phone a message goes out from, as far as media needs it. */
 export type SendingPhone = Pick<PhoneNumber, 'id' | 'wabaId' | 'metaPhoneNumberId'>;
 
@@ -94,46 +94,73 @@ export class MediaService {
   }
 
   /**
-   * At accept time: media named by our id (`image: { id }`) must be in the organization, ready,
-   * and of a type and size the message type takes. Links and other message types pass.
+   * At accept time: media named by our id (`image: { id }`, a media header of an interactive message
+   * or a template) must be in the organization, ready, and of a type and size its place takes.
+   * Links pass.
    */
   async assertSendable(principal: ApiKeyPrincipal, type: string, content: Record<string, unknown>): Promise<void> {
-    const id = mediaIdIn(type, content);
-    if (id === undefined || !isMediaKind(type)) {
-      return;
-    }
-    const field = `${type}.id`;
-    const media = isUUID(id)
-      ? await this.dataSource
-          .getRepository(Media)
-          .findOneBy({ id, organizationId: principal.organizationId, livemode: principal.livemode })
-      : null;
-    if (!media) {
-      throw new AppException(ErrorCode.NotFound, 'Media not found', [
-        { field, message: 'no such media in your organization (upload it with POST /v1/media)' },
-      ]);
-    }
-    if (media.status !== 'ready') {
-      throw new AppException(ErrorCode.Conflict, `Media ${id} is ${media.status}, not ready to send`);
-    }
-    const problem = unsuitable(type, media, content[type] as Record<string, unknown>);
-    if (problem) {
-      throw AppException.validation(`Invalid request: ${problem}`, [{ field, message: problem }]);
-    }
+    (await this.sendableCheck(principal, type, [content]))(content);
   }
 
   /**
-   * At delivery: the content with our media id replaced by the id of its copy on Meta for this phone,
-   * uploaded on first use and again once that copy expires. Unchanged for links and other types.
+   * The same check for many contents (a batch's recipients) with one read: answers a function that
+   * throws for a content whose media cannot be sent.
+   */
+  async sendableCheck(
+    principal: ApiKeyPrincipal,
+    type: string,
+    contents: Record<string, unknown>[],
+  ): Promise<(content: Record<string, unknown>) => void> {
+    const ids = new Set(
+      contents
+        .flatMap((content) => mediaReferencesIn(type, content).map((reference) => reference.id))
+        .filter((id) => isUUID(id)),
+    );
+    const found = new Map(
+      (ids.size > 0
+        ? await this.dataSource
+            .getRepository(Media)
+            .findBy({ id: In([...ids]), organizationId: principal.organizationId, livemode: principal.livemode })
+        : []
+      ).map((media) => [media.id, media]),
+    );
+    return (content) => {
+      for (const { kind, id, field, object } of mediaReferencesIn(type, content)) {
+        const media = found.get(id);
+        if (!media) {
+          throw new AppException(ErrorCode.NotFound, 'Media not found', [
+            { field, message: 'no such media in your organization (upload it with POST /v1/media)' },
+          ]);
+        }
+        if (media.status !== 'ready') {
+          throw new AppException(ErrorCode.Conflict, `Media ${id} is ${media.status}, not ready to send`, [
+            { field, message: `media ${id} is ${media.status}` },
+          ]);
+        }
+        const problem = unsuitable(kind, media, object);
+        if (problem) {
+          throw AppException.validation(`Invalid request: ${problem}`, [{ field, message: problem }]);
+        }
+      }
+    };
+  }
+
+  /**
+   * At delivery: the content with our media ids replaced by the ids of their copies on Meta for this
+   * phone, uploaded on first use and again once a copy expires. Unchanged when it names none.
    */
   async resolveOutbound(message: OutboundContent, phone: SendingPhone): Promise<Record<string, unknown>> {
-    const id = mediaIdIn(message.type, message.content);
-    if (id === undefined) {
+    const references = mediaReferencesIn(message.type, message.content);
+    if (references.length === 0) {
       return message.content;
     }
-    const metaMediaId = await this.metaCopy(message, id, phone);
-    const object = message.content[message.type] as Record<string, unknown>;
-    return { ...message.content, [message.type]: { ...object, id: metaMediaId } };
+    const metaIds = new Map<string, string>();
+    for (const { id } of references) {
+      if (!metaIds.has(id)) {
+        metaIds.set(id, await this.metaCopy(message, id, phone));
+      }
+    }
+    return withMediaIds(message.type, message.content, metaIds);
   }
 
   private async metaCopy(scope: OutboundContent, mediaId: string, phone: SendingPhone): Promise<string> {
@@ -251,14 +278,6 @@ export class MediaService {
       return null;
     }
   }
-}
-
-/** Our media id in `{ image: { id } }` (and the other media types); undefined for links and other types. */
-function mediaIdIn(type: string, content: Record<string, unknown>): string | undefined {
-  const object = isMediaKind(type) ? content[type] : undefined;
-  return typeof object === 'object' && object !== null && 'id' in object && typeof object.id === 'string'
-    ? object.id
-    : undefined;
 }
 
 /** Why this media cannot go in a message of this type, if it cannot. */

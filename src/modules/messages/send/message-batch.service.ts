@@ -76,7 +76,12 @@ export class MessageBatchService {
     await this.media.assertSendable(principal, dto.type, contentOf(dto));
     const template = isTemplate ? await approvedTemplate(this.dataSource, phone.wabaId, dto.template ?? {}) : null;
     const rejected: RejectedRecipient[] = [];
-    const candidates = checkRecipients(dto, template, rejected);
+    // Media headers a recipient's own template components name, all read at once.
+    const ownComponents = dto.recipients.flatMap((recipient) =>
+      Array.isArray(recipient.components) ? [{ template: { components: recipient.components } }] : [],
+    );
+    const checkMedia = await this.media.sendableCheck(principal, dto.type, ownComponents);
+    const candidates = checkRecipients(dto, template, rejected, checkMedia);
 
     const scope = { organizationId: principal.organizationId, livemode: principal.livemode };
     const { batch, accepted } = await this.dataSource.transaction(async (manager) => {
@@ -309,6 +314,7 @@ function checkRecipients(
   dto: MessageBatchSendDto,
   template: Template | null,
   rejected: RejectedRecipient[],
+  checkMedia: (content: Record<string, unknown>) => void,
 ): Candidate[] {
   const shared = contentOf(dto);
   const firstIndexOf = new Map<string, number>();
@@ -346,6 +352,9 @@ function checkRecipients(
       if (template) {
         assertTemplateParameters(template, (content.template as Record<string, unknown>).components);
       }
+      if (recipient.components) {
+        checkMedia(content);
+      }
       const metadata = dto.metadata || recipient.metadata ? { ...dto.metadata, ...recipient.metadata } : null;
       candidates.push({ index, waId, bsuid, content, metadata, messageId });
     } catch (error) {
@@ -353,7 +362,9 @@ function checkRecipients(
         throw error;
       }
       const details = Array.isArray(error.details) ? error.details : [];
-      rejected.push({ index, code: error.code, message: error.message, field: details[0]?.field ?? field });
+      // A recipient's own components are `recipients[i].components`, not the shared `template.components`.
+      const detailField = details[0]?.field?.replace(/^template\.components/, `${field}.components`);
+      rejected.push({ index, code: error.code, message: error.message, field: detailField ?? field });
     }
   });
   return candidates;
