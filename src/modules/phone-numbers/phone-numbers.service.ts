@@ -7,6 +7,7 @@ import { DataSource, EntityManager, In, IsNull, Repository } from 'typeorm';
 import type { ApiKeyPrincipal } from '../../auth/principal';
 import { AppException } from '../../common/errors/app.exception';
 import { newId } from '../../common/ids';
+import { entityFromRow } from '../../database/entity-from-row';
 import { decodeCursor, toPage } from '../../common/pagination/cursor';
 import { Page } from '../../common/pagination/page';
 import { AppConfig } from '../../config/app-config';
@@ -157,6 +158,20 @@ export class PhoneNumbersService {
       throw AppException.notFound('Phone number');
     }
     return phone;
+  }
+
+  /** The phone and whether its WABA is still connected, in one read: what sending checks first. */
+  async getForSending(principal: ApiKeyPrincipal, id: string): Promise<{ phone: PhoneNumber; wabaConnected: boolean }> {
+    const [row] = (await this.dataSource.query(
+      `SELECT p.*, (w.id IS NOT NULL AND w.disconnected_at IS NULL) AS waba_connected
+         FROM phone_numbers p LEFT JOIN wabas w ON w.id = p.waba_id
+        WHERE p.id = $1 AND p.organization_id = $2 AND p.livemode = $3`,
+      [id, principal.organizationId, principal.livemode],
+    )) as (Record<string, unknown> & { waba_connected: boolean })[];
+    if (!row) {
+      throw AppException.notFound('Phone number');
+    }
+    return { phone: entityFromRow(this.dataSource.manager, PhoneNumber, row), wabaConnected: row.waba_connected };
   }
 
   /** The stored snapshot's capabilities, and a (deduplicated) refresh from Meta queued behind it. */

@@ -18,7 +18,6 @@ import { EventsService } from '../../events/events.service';
 import { MediaService } from '../../media/media.service';
 import { PhoneNumbersService } from '../../phone-numbers/phone-numbers.service';
 import { Template } from '../../templates/template.entity';
-import { WabasService } from '../../wabas/wabas.service';
 import { BatchRecipientDto, MessageBatchSendDto } from '../dto/message-batch.dto';
 import { MessageStatus } from '../message.entity';
 import { MessageBatch, RejectedRecipient } from '../message-batch.entity';
@@ -51,7 +50,6 @@ export class MessageBatchService {
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectQueue(QueueName.OutboundMessages) private readonly queue: Queue,
     private readonly phoneNumbers: PhoneNumbersService,
-    private readonly wabas: WabasService,
     private readonly events: EventsService,
     private readonly media: MediaService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -61,9 +59,9 @@ export class MessageBatchService {
     principal: ApiKeyPrincipal,
     dto: MessageBatchSendDto,
   ): Promise<{ batch: MessageBatch; messages: { index: number; id: string }[] }> {
-    const phone = await this.phoneNumbers.get(principal, dto.phoneNumberId);
+    const { phone, wabaConnected } = await this.phoneNumbers.getForSending(principal, dto.phoneNumberId);
     const isTemplate = dto.type === 'template';
-    assertPhoneCanSend(phone, await this.wabas.findById(phone.wabaId), isTemplate);
+    assertPhoneCanSend(phone, wabaConnected, isTemplate);
     // The shared content alone: when it is wrong, the whole batch is.
     checkedMetaBody({
       type: dto.type,

@@ -18,7 +18,6 @@ import { EventsService } from '../../events/events.service';
 import { MediaService } from '../../media/media.service';
 import { recordEvent } from '../../events/record-event';
 import { PhoneNumbersService } from '../../phone-numbers/phone-numbers.service';
-import { WabasService } from '../../wabas/wabas.service';
 import { MessageDto } from '../dto/message.dto';
 import { MessageContentDto, MessageSendDto } from '../dto/message-send.dto';
 import { Message } from '../message.entity';
@@ -36,16 +35,15 @@ export class MessageSenderService {
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectQueue(QueueName.OutboundMessages) private readonly queue: Queue,
     private readonly phoneNumbers: PhoneNumbersService,
-    private readonly wabas: WabasService,
     private readonly events: EventsService,
     private readonly media: MediaService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async send(principal: ApiKeyPrincipal, dto: MessageSendDto): Promise<Message> {
-    const phone = await this.phoneNumbers.get(principal, dto.phoneNumberId);
+    const { phone, wabaConnected } = await this.phoneNumbers.getForSending(principal, dto.phoneNumberId);
     const isTemplate = dto.type === 'template';
-    assertPhoneCanSend(phone, await this.wabas.findById(phone.wabaId), isTemplate);
+    assertPhoneCanSend(phone, wabaConnected, isTemplate);
     const waId = dto.to ? waIdOf(dto.to) : undefined;
     if (!waId && !dto.recipient) {
       throw AppException.validation('Invalid request: give to or recipient', [
@@ -76,31 +74,16 @@ export class MessageSenderService {
         await recordEvent(manager, { ...scope, type: 'contact.created', data: ContactDto.from(contact) });
       }
       const now = new Date();
-      const [conversation] = (await manager.query(
-        `INSERT INTO conversations (id, organization_id, livemode, phone_number_id, contact_id, last_message_at)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (phone_number_id, contact_id) DO UPDATE SET updated_at = now()
-         RETURNING id, last_inbound_at`,
-        [newId(), scope.organizationId, scope.livemode, phone.id, contact.id, now],
-      )) as { id: string; last_inbound_at: Date | null }[];
-      const insideWindow =
-        conversation.last_inbound_at !== null &&
-        now.getTime() - conversation.last_inbound_at.getTime() < SERVICE_WINDOW_MS;
-      if (!isTemplate && !insideWindow) {
-        throw new AppException(
-          ErrorCode.OutsideCustomerServiceWindow,
-          'The customer has not written to this number in the last 24 hours: only a template may be sent',
-        );
-      }
-      const row = manager.getRepository(Message).create({
+      const message: Message = {
         id: messageId,
         ...scope,
         phoneNumberId: phone.id,
-        conversationId: conversation.id,
+        conversationId: null,
         contactId: contact.id,
+        batchId: null,
         direction: 'outbound',
         type: dto.type,
-        content: content as Record<string, unknown>,
+        content,
         status: 'queued',
         waMessageId: null,
         context: quoted ? { id: quoted } : null,
@@ -108,27 +91,71 @@ export class MessageSenderService {
         metadata: dto.metadata ?? null,
         error: null,
         occurredAt: now,
-      });
-      await manager.save(row);
-      await manager.query(
-        `UPDATE conversations SET last_message_id = $2, last_message_at = $3, last_message_preview = $4,
-                last_message_direction = 'outbound', updated_at = now() WHERE id = $1`,
-        [conversation.id, messageId, now, previewOf(dto.type, content as Record<string, unknown>)],
-      );
-      const stored = await manager.getRepository(Message).findOneByOrFail({ id: messageId });
+        sentAt: null,
+        deliveredAt: null,
+        readAt: null,
+        failedAt: null,
+        createdAt: now,
+        updatedAt: now,
+      };
+      // The conversation (opened if need be, the message as its last) and the message with its event,
+      // in one statement; the message is written only inside the customer-service window, or for a
+      // template. Otherwise the transaction is rolled back.
+      const [row] = (await manager.query(
+        `WITH conversation AS (
+           INSERT INTO conversations (id, organization_id, livemode, phone_number_id, contact_id, last_message_at,
+                                      last_message_id, last_message_preview, last_message_direction)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'outbound')
+           ON CONFLICT (phone_number_id, contact_id) DO UPDATE
+             SET last_message_id = EXCLUDED.last_message_id, last_message_at = EXCLUDED.last_message_at,
+                 last_message_preview = EXCLUDED.last_message_preview, last_message_direction = 'outbound',
+                 updated_at = now()
+           RETURNING id, last_inbound_at),
+         message AS (
+           INSERT INTO messages (id, organization_id, livemode, phone_number_id, conversation_id, contact_id, direction,
+                                 type, content, status, context, metadata, occurred_at, created_at, updated_at)
+           SELECT $7, $2, $3, $4, conversation.id, $5, 'outbound', $9, $10, 'queued', $11, $12, $6, $6, $6
+             FROM conversation
+            WHERE $13 OR conversation.last_inbound_at > $6::timestamptz - $14 * interval '1 millisecond'
+           RETURNING id, conversation_id)
+         SELECT message.id AS message_id, conversation.id AS conversation_id FROM conversation LEFT JOIN message ON true`,
+        [
+          newId(),
+          scope.organizationId,
+          scope.livemode,
+          phone.id,
+          contact.id,
+          now,
+          messageId,
+          previewOf(dto.type, content as Record<string, unknown>),
+          dto.type,
+          JSON.stringify(content),
+          message.context && JSON.stringify(message.context),
+          message.metadata && JSON.stringify(message.metadata),
+          isTemplate,
+          SERVICE_WINDOW_MS,
+        ],
+      )) as { message_id: string | null; conversation_id: string }[];
+      if (!row.message_id) {
+        throw new AppException(
+          ErrorCode.OutsideCustomerServiceWindow,
+          'The customer has not written to this number in the last 24 hours: only a template may be sent',
+        );
+      }
+      message.conversationId = row.conversation_id;
       await recordEvent(manager, {
         ...scope,
         type: 'message.queued',
         phoneNumberId: phone.id,
         messageId,
         data: {
-          ...MessageDto.from(stored),
-          metadata: stored.metadata,
+          ...MessageDto.from(message),
+          metadata: message.metadata,
           contactIdentifier: contactIdentifier(contact),
           contactReplyTo: contactReplyTo(contact),
         },
       });
-      return stored;
+      return message;
     });
     // The message is stored before the job exists: a lost job is found and queued again by the reconciler.
     const job = sendJob(this.config, messageId, phone.id);

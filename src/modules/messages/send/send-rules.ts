@@ -6,12 +6,11 @@ import { assessPhoneHealth } from '../../phone-numbers/phone-health';
 import { PhoneNumber } from '../../phone-numbers/phone-number.entity';
 import { renderTemplate, SendComponent } from '../../templates/render-template';
 import { Template } from '../../templates/template.entity';
-import { Waba } from '../../wabas/waba.entity';
 import { metaMessageBody } from './meta-message-body';
 
 /** The phone must be able to send this kind of message now (design §5), else `PHONE_NOT_READY`. */
-export function assertPhoneCanSend(phone: PhoneNumber, waba: Waba | null, isTemplate: boolean): void {
-  const health = assessPhoneHealth(phone, Boolean(waba && !waba.disconnectedAt));
+export function assertPhoneCanSend(phone: PhoneNumber, wabaConnected: boolean, isTemplate: boolean): void {
+  const health = assessPhoneHealth(phone, wabaConnected);
   if (!health.capabilities[isTemplate ? 'canSendTemplates' : 'canSendMessages']) {
     throw new AppException(ErrorCode.PhoneNotReady, 'This phone number cannot send this message now', {
       reasons: health.reasons,
