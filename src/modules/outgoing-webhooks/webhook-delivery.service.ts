@@ -7,6 +7,7 @@ import { DataSource, In } from 'typeorm';
 import { Agent, request } from 'undici';
 import { SecretBox } from '../../common/crypto/secret-box';
 import { newId } from '../../common/ids';
+import { entityFromRow } from '../../database/entity-from-row';
 import { TtlCache } from '../../common/ttl-cache';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
@@ -94,16 +95,15 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
     let total = 0;
     for (;;) {
       const deliveries = await this.dataSource.transaction(async (manager) => {
-        const events: DomainEvent[] = await manager
-          .getRepository(DomainEvent)
-          .createQueryBuilder('event')
-          .where('event.dispatchedAt IS NULL')
-          .andWhere(`event.createdAt <= now() - make_interval(secs => :age)`, { age: olderThanMs / 1000 })
-          .orderBy('event.id')
-          .limit(DISPATCH_BATCH)
-          .setLock('pessimistic_write')
-          .setOnLocked('skip_locked')
-          .getMany();
+        // Routing needs no payload: the events' data stays in the database.
+        const events = (
+          (await manager.query(
+            `SELECT id, organization_id, livemode, type, phone_number_id FROM events
+              WHERE dispatched_at IS NULL AND created_at <= now() - make_interval(secs => $1)
+              ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+            [olderThanMs / 1000, DISPATCH_BATCH],
+          )) as Record<string, unknown>[]
+        ).map((row) => entityFromRow(manager, DomainEvent, row));
         if (events.length === 0) {
           return null;
         }

@@ -8,6 +8,7 @@ import type {
   WebhookPayload,
 } from '@libs/meta-graph';
 import { DataSource, EntityManager } from 'typeorm';
+import { entityFromRow } from '../../../database/entity-from-row';
 import type { EventType } from '../../events/event.entity';
 import { EventsService } from '../../events/events.service';
 import { recordEvent } from '../../events/record-event';
@@ -248,11 +249,14 @@ export class WebhookIngestionService {
   }
 
   /** The connected phone with that Meta id; a disconnected one only when no connected one exists. */
-  private findPhone(metaPhoneNumberId: string): Promise<PhoneNumber | null> {
-    return this.dataSource.getRepository(PhoneNumber).findOne({
-      where: { metaPhoneNumberId },
-      order: { disconnectedAt: { direction: 'DESC', nulls: 'FIRST' }, createdAt: 'DESC' },
-    });
+  /** The phone a Meta phone id names: the connected one, else the latest disconnected. */
+  private async findPhone(metaPhoneNumberId: string): Promise<PhoneNumber | null> {
+    const [row] = (await this.dataSource.query(
+      `SELECT * FROM phone_numbers WHERE meta_phone_number_id = $1
+        ORDER BY disconnected_at DESC NULLS FIRST, created_at DESC LIMIT 1`,
+      [metaPhoneNumberId],
+    )) as Record<string, unknown>[];
+    return row ? entityFromRow(this.dataSource.manager, PhoneNumber, row) : null;
   }
 
   /** Records each payload's outcome, all in one statement. */
