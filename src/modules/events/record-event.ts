@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { newId } from '../../common/ids';
+import { preparedQuery } from '../../database/prepared-query';
 import type { EventType } from './event.entity';
 
 export interface NewEvent {
@@ -18,7 +19,9 @@ export interface NewEvent {
  */
 export async function recordEvent(manager: EntityManager, event: NewEvent): Promise<string> {
   const id = newId();
-  await manager.query(
+  await preparedQuery(
+    manager,
+    'record-event',
     `INSERT INTO events (id, organization_id, livemode, type, data, phone_number_id, message_id, message_sequence)
      VALUES ($1, $2, $3, $4, $5, $6, $7::uuid,
              CASE WHEN $7::uuid IS NULL THEN NULL

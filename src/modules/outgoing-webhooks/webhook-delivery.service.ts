@@ -8,6 +8,7 @@ import { Agent, request } from 'undici';
 import { SecretBox } from '../../common/crypto/secret-box';
 import { newId } from '../../common/ids';
 import { entityFromRow } from '../../database/entity-from-row';
+import { preparedQuery } from '../../database/prepared-query';
 import { TtlCache } from '../../common/ttl-cache';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
@@ -97,7 +98,9 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
       const deliveries = await this.dataSource.transaction(async (manager) => {
         // Routing needs no payload: the events' data stays in the database.
         const events = (
-          (await manager.query(
+          (await preparedQuery(
+            manager,
+            'events-to-dispatch',
             `SELECT id, organization_id, livemode, type, phone_number_id FROM events
               WHERE dispatched_at IS NULL AND created_at <= now() - make_interval(secs => $1)
               ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
@@ -133,9 +136,12 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
             [rows.map((row) => row.id), rows.map((row) => row.endpointId), rows.map((row) => row.eventId)],
           );
         }
-        await manager.query(`UPDATE events SET dispatched_at = now() WHERE id = ANY($1::uuid[])`, [
-          events.map((event) => event.id),
-        ]);
+        await preparedQuery(
+          manager,
+          'events-dispatched',
+          `UPDATE events SET dispatched_at = now() WHERE id = ANY($1::uuid[])`,
+          [events.map((event) => event.id)],
+        );
         return rows;
       });
       if (deliveries === null) {

@@ -8,6 +8,7 @@ import type { ApiKeyPrincipal } from '../../auth/principal';
 import { AppException } from '../../common/errors/app.exception';
 import { newId } from '../../common/ids';
 import { entityFromRow } from '../../database/entity-from-row';
+import { preparedQuery } from '../../database/prepared-query';
 import { decodeCursor, toPage } from '../../common/pagination/cursor';
 import { Page } from '../../common/pagination/page';
 import { AppConfig } from '../../config/app-config';
@@ -162,7 +163,9 @@ export class PhoneNumbersService {
 
   /** The phone and whether its WABA is still connected, in one read: what sending checks first. */
   async getForSending(principal: ApiKeyPrincipal, id: string): Promise<{ phone: PhoneNumber; wabaConnected: boolean }> {
-    const [row] = (await this.dataSource.query(
+    const [row] = (await preparedQuery(
+      this.dataSource.manager,
+      'phone-for-sending',
       `SELECT p.*, (w.id IS NOT NULL AND w.disconnected_at IS NULL) AS waba_connected
          FROM phone_numbers p LEFT JOIN wabas w ON w.id = p.waba_id
         WHERE p.id = $1 AND p.organization_id = $2 AND p.livemode = $3`,

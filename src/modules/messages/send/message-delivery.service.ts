@@ -5,6 +5,7 @@ import { MetaApiError, OutboundMessage } from '@libs/meta-graph';
 import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { newId } from '../../../common/ids';
+import { preparedQuery } from '../../../database/prepared-query';
 import { AppConfig } from '../../../config/app-config';
 import { APP_CONFIG } from '../../../config/config.module';
 import { QueueName } from '../../../queue/queue-names';
@@ -72,7 +73,9 @@ export class MessageDeliveryService {
       const waMessageId = result.messages[0].id;
       // Statuses carry our id (biz_opaque_callback_data), so one is parked only in the rare case it
       // had neither; the common case is this one statement.
-      const [stored] = (await this.dataSource.query(
+      const [stored] = (await preparedQuery(
+        this.dataSource.manager,
+        'store-wamid',
         `WITH stored AS (UPDATE messages SET wa_message_id = $2, updated_at = now() WHERE id = $1 RETURNING id)
          SELECT EXISTS (SELECT 1 FROM parked_statuses WHERE phone_number_id = $3 AND wa_message_id = $2) AS parked
            FROM stored`,
@@ -98,7 +101,9 @@ export class MessageDeliveryService {
    * longer to send (sent, failed, cancelled, gone) answers its status instead.
    */
   private async claim(messageId: string): Promise<Attempt | string> {
-    const [row] = (await this.dataSource.query(
+    const [row] = (await preparedQuery(
+      this.dataSource.manager,
+      'claim-message',
       `WITH claimed AS (
          UPDATE messages SET status = 'sending', updated_at = now()
           WHERE id = $1 AND direction = 'outbound' AND status IN ('queued', 'sending') AND wa_message_id IS NULL

@@ -7,6 +7,7 @@ import type { ApiKeyPrincipal } from '../../../auth/principal';
 import { AppException } from '../../../common/errors/app.exception';
 import { ErrorCode } from '../../../common/errors/error-code';
 import { newId } from '../../../common/ids';
+import { preparedQuery } from '../../../database/prepared-query';
 import { AppConfig } from '../../../config/app-config';
 import { APP_CONFIG } from '../../../config/config.module';
 import { QueueName } from '../../../queue/queue-names';
@@ -101,7 +102,9 @@ export class MessageSenderService {
       // The conversation (opened if need be, the message as its last) and the message with its event,
       // in one statement; the message is written only inside the customer-service window, or for a
       // template. Otherwise the transaction is rolled back.
-      const [row] = (await manager.query(
+      const [row] = (await preparedQuery(
+        manager,
+        'send-message',
         `WITH conversation AS (
            INSERT INTO conversations (id, organization_id, livemode, phone_number_id, contact_id, last_message_at,
                                       last_message_id, last_message_preview, last_message_direction)

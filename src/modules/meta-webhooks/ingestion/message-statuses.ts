@@ -2,6 +2,7 @@ import { EntityManager } from 'typeorm';
 import type { MessageStatus as MetaStatus } from '@libs/meta-graph';
 import { newId } from '../../../common/ids';
 import { entityFromRow } from '../../../database/entity-from-row';
+import { preparedQuery } from '../../../database/prepared-query';
 import { Contact, contactIdentifier, contactReplyTo } from '../../contacts/contact.entity';
 import { recordEvent } from '../../events/record-event';
 import { MessageDto } from '../../messages/dto/message.dto';
@@ -89,7 +90,9 @@ async function recordStatus(manager: EntityManager, target: StatusTarget, status
          AND (wa_message_id = $${params.push(target.waMessageId)} OR id = $${params.push(target.ourId)}::uuid)`;
   const column = TIMESTAMP_COLUMN[status.status];
   const stamp = column ? `${column} = COALESCE(m.${column}, $3::timestamptz),` : '';
-  const [row] = (await manager.query(
+  const [row] = (await preparedQuery(
+    manager,
+    `record-status-${column ?? 'untimed'}-${'messageId' in target ? 'by-id' : 'by-match'}`,
     `WITH target AS (SELECT id, status FROM messages WHERE ${match} LIMIT 1 FOR UPDATE),
      recorded AS (
        INSERT INTO message_status_events (id, message_id, status, occurred_at, error, pricing)

@@ -9,6 +9,7 @@ import type {
 } from '@libs/meta-graph';
 import { DataSource, EntityManager } from 'typeorm';
 import { entityFromRow } from '../../../database/entity-from-row';
+import { preparedQuery } from '../../../database/prepared-query';
 import type { EventType } from '../../events/event.entity';
 import { EventsService } from '../../events/events.service';
 import { recordEvent } from '../../events/record-event';
@@ -68,7 +69,9 @@ export class WebhookIngestionService {
    * that one again.
    */
   async ingest(eventIds: string[]): Promise<IngestionSummary> {
-    const events = (await this.dataSource.query(
+    const events = (await preparedQuery(
+      this.dataSource.manager,
+      'webhook-events-to-ingest',
       `SELECT id, payload FROM meta_webhook_events WHERE id = ANY($1::uuid[]) AND status IN ('received', 'failed') ORDER BY id`,
       [eventIds],
     )) as { id: string; payload: WebhookPayload }[];
@@ -251,7 +254,9 @@ export class WebhookIngestionService {
   /** The connected phone with that Meta id; a disconnected one only when no connected one exists. */
   /** The phone a Meta phone id names: the connected one, else the latest disconnected. */
   private async findPhone(metaPhoneNumberId: string): Promise<PhoneNumber | null> {
-    const [row] = (await this.dataSource.query(
+    const [row] = (await preparedQuery(
+      this.dataSource.manager,
+      'phone-by-meta-id',
       `SELECT * FROM phone_numbers WHERE meta_phone_number_id = $1
         ORDER BY disconnected_at DESC NULLS FIRST, created_at DESC LIMIT 1`,
       [metaPhoneNumberId],
@@ -269,7 +274,9 @@ export class WebhookIngestionService {
         this.logger.warn(`Meta webhook ${id}: ${error}`);
       }
     }
-    await this.dataSource.query(
+    await preparedQuery(
+      this.dataSource.manager,
+      'finish-webhook-events',
       `UPDATE meta_webhook_events e SET status = o.status, error = o.error, processed_at = now()
          FROM unnest($1::uuid[], $2::text[], $3::text[]) AS o (id, status, error)
         WHERE e.id = o.id`,
