@@ -8,7 +8,7 @@ import type { DataSource } from 'typeorm';
  *
  * Slots missed by up to `CATCH_UP_INTERVALS` (a job that came back a few ms late, a busy event
  * loop) are still handed out, so such lateness is made up instead of lost for good; any one
- * second then holds at most that many sends above the rate (84 at 80/s).
+ * second's slots then hold at most that many above the rate (84 at 80/s).
  */
 export interface SendSlots {
   reserve(phoneNumberId: string, perSecond: number): Promise<number>;
