@@ -19,3 +19,15 @@ export function entityFromRow<T extends ObjectLiteral>(
   }
   return entity as T;
 }
+
+/**
+ * The entity's columns, for a SELECT or RETURNING list: a prepared statement must name them, since
+ * `*` fixes its result to the table as it was when prepared (a migration adding a column would then
+ * fail every later run on that connection).
+ */
+export function columnsOf(manager: EntityManager, target: EntityTarget<ObjectLiteral>, alias: string): string {
+  return manager.connection
+    .getMetadata(target)
+    .columns.map((column) => `${alias}.${column.databaseName}`)
+    .join(', ');
+}

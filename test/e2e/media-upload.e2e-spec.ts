@@ -287,6 +287,21 @@ describe('Media upload and sending media by id', () => {
 
     const header = (image: object) => ({ type: 'header', parameters: [{ type: 'image', image }] });
     const body = { type: 'body', parameters: [{ type: 'text', text: 'Ana' }] };
+    // Component types are matched in any case, as templates match them.
+    const upperCase = await sendMessage(service, key, {
+      phoneNumberId,
+      to,
+      type: 'template',
+      template: {
+        name: 'new_in_store',
+        language: { code: 'en_US' },
+        components: [{ ...header({ id: missing }), type: 'HEADER' }, body],
+      },
+    });
+    expect(upperCase.response.status).toBe(404);
+    expect(upperCase.error).toMatchObject({
+      error: { code: 'NOT_FOUND', details: [{ field: 'template.components[0].parameters[0].image.id' }] },
+    });
     const batch = await service.api.POST('/v1/messages/batch', {
       headers: bearer(key),
       body: {

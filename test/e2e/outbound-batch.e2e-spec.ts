@@ -103,6 +103,50 @@ describe('Sending in batches', () => {
     ).toEqual(contact.data!.data);
   });
 
+  it('sends one message to a customer named twice, by phone and by BSUID, and pages its conversations whole', async () => {
+    const { key, phoneNumberId } = await sandboxTenant(service, { syncTemplates: true });
+    const both = customerPhone();
+    const bsuid = `US.${Date.now()}${Math.floor(Math.random() * 1000)}`;
+    // The customer writes with both identities: one contact holds them.
+    await service.api.POST('/v1/sandbox/inbound', {
+      headers: bearer(key),
+      body: { phoneNumberId, from: both, userId: bsuid, type: 'text', text: { body: 'hi' } },
+    });
+    await waitFor('the contact with both identities', async () => {
+      const found = await service.api.GET('/v1/contacts', {
+        headers: bearer(key),
+        params: { query: { search: both } },
+      });
+      return found.data!.data.find((contact) => contact.bsuid === bsuid) ? true : undefined;
+    });
+    const others = customers(5);
+    const result = await sendBatch(service, key, {
+      phoneNumberId,
+      type: 'template',
+      template: helloWorld,
+      recipients: [{ to: both }, ...others.map((to) => ({ to })), { recipient: bsuid }],
+    });
+    expect(result.response.status).toBe(202);
+    expect(result.data!.data.accepted).toBe(6);
+    expect(result.data!.data.rejected).toEqual([
+      { index: 6, code: 'VALIDATION_ERROR', message: 'The same customer as recipients[0]', field: 'recipients[6]' },
+    ]);
+
+    // Every conversation the batch opened shows up once, two at a time.
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await service.api.GET('/v1/conversations', {
+        headers: bearer(key),
+        params: { query: { limit: 2, ...(cursor && { cursor }) } },
+      });
+      seen.push(...page.data!.data.map((conversation) => conversation.id));
+      cursor = page.data!.meta.pagination.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toHaveLength(6);
+    expect(new Set(seen).size).toBe(6);
+  });
+
   it('sends free-form content only to customers inside their 24-hour window', async () => {
     const { key, phoneNumberId } = await sandboxTenant(service, { syncTemplates: true });
     const [wrote, silent] = customers(2);

@@ -35,7 +35,7 @@ export function mediaReferencesIn(type: string, content: Record<string, unknown>
   }
   if (type === 'template' && isObject(object) && Array.isArray(object.components)) {
     return object.components.flatMap((component: unknown, index) =>
-      isObject(component) && component.type === 'header' && Array.isArray(component.parameters)
+      isObject(component) && String(component.type).toLowerCase() === 'header' && Array.isArray(component.parameters)
         ? component.parameters.flatMap((parameter: unknown, position) => {
             const kind = isObject(parameter) ? String(parameter.type) : '';
             return HEADER_KINDS.has(kind)

@@ -150,7 +150,8 @@ export class MediaService {
    * phone, uploaded on first use and again once a copy expires. Unchanged when it names none.
    */
   async resolveOutbound(message: OutboundContent, phone: SendingPhone): Promise<Record<string, unknown>> {
-    const references = mediaReferencesIn(message.type, message.content);
+    // Only our ids (UUIDs) are looked up; anything else was accepted before ids in headers were ours.
+    const references = mediaReferencesIn(message.type, message.content).filter((reference) => isUUID(reference.id));
     if (references.length === 0) {
       return message.content;
     }

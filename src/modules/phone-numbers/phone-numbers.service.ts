@@ -7,7 +7,7 @@ import { DataSource, EntityManager, In, IsNull, Repository } from 'typeorm';
 import type { ApiKeyPrincipal } from '../../auth/principal';
 import { AppException } from '../../common/errors/app.exception';
 import { newId } from '../../common/ids';
-import { entityFromRow } from '../../database/entity-from-row';
+import { columnsOf, entityFromRow } from '../../database/entity-from-row';
 import { preparedQuery } from '../../database/prepared-query';
 import { decodeCursor, toPage } from '../../common/pagination/cursor';
 import { Page } from '../../common/pagination/page';
@@ -166,7 +166,7 @@ export class PhoneNumbersService {
     const [row] = (await preparedQuery(
       this.dataSource.manager,
       'phone-for-sending',
-      `SELECT p.*, (w.id IS NOT NULL AND w.disconnected_at IS NULL) AS waba_connected
+      `SELECT ${columnsOf(this.dataSource.manager, PhoneNumber, 'p')}, (w.id IS NOT NULL AND w.disconnected_at IS NULL) AS waba_connected
          FROM phone_numbers p LEFT JOIN wabas w ON w.id = p.waba_id
         WHERE p.id = $1 AND p.organization_id = $2 AND p.livemode = $3`,
       [id, principal.organizationId, principal.livemode],

@@ -84,16 +84,27 @@ export class MessageBatchService {
     const scope = { organizationId: principal.organizationId, livemode: principal.livemode };
     const { batch, accepted } = await this.dataSource.transaction(async (manager) => {
       const contacts = await this.contactsOf(manager, scope, candidates, isTemplate);
+      const indexOfContact = new Map<string, number>();
       const known = candidates.filter((candidate) => {
-        if (contacts.has(keyOf(candidate))) {
-          return true;
+        const contact = contacts.get(keyOf(candidate));
+        if (!contact) {
+          // Only free-form content meets an unknown customer (templates create contacts): one who never wrote.
+          rejected.push(outsideWindow(candidate.index));
+          return false;
         }
-        // Only free-form content meets an unknown customer (templates create contacts): one who never wrote.
-        rejected.push(outsideWindow(candidate.index));
-        return false;
+        // One customer named twice, by phone and by BSUID, is one contact: it gets one message.
+        const earlier = indexOfContact.get(contact.id);
+        if (earlier !== undefined) {
+          rejected.push(sameCustomer(candidate.index, earlier));
+          return false;
+        }
+        indexOfContact.set(contact.id, candidate.index);
+        return true;
       });
       const accepted = isTemplate ? known : await this.insideWindow(manager, phone.id, known, contacts, rejected);
-      const conversations = await this.openConversations(manager, scope, phone.id, dto.type, accepted, contacts);
+      // One millisecond-precision time for the messages and their conversations' last activity (list cursors carry it).
+      const now = new Date();
+      const conversations = await this.openConversations(manager, scope, phone.id, dto.type, accepted, contacts, now);
       const row = manager.getRepository(MessageBatch).create({
         id: newId(),
         ...scope,
@@ -105,7 +116,7 @@ export class MessageBatchService {
         metadata: dto.metadata ?? null,
       });
       await manager.insert(MessageBatch, row);
-      await this.insertMessages(manager, row, dto, accepted, contacts, conversations);
+      await this.insertMessages(manager, row, dto, accepted, contacts, conversations, now);
       return { batch: await manager.getRepository(MessageBatch).findOneByOrFail({ id: row.id }), accepted };
     });
     if (accepted.length > 0) {
@@ -211,11 +222,12 @@ export class MessageBatchService {
     type: string,
     candidates: Candidate[],
     contacts: Map<string, Contact>,
+    now: Date,
   ): Promise<Map<string, string>> {
     const rows = (await manager.query(
       `INSERT INTO conversations (id, organization_id, livemode, phone_number_id, contact_id, last_message_at,
                                   last_message_id, last_message_preview, last_message_direction)
-       SELECT x.id, $1, $2, $3, x.contact_id, now(), x.message_id, x.preview, 'outbound'
+       SELECT x.id, $1, $2, $3, x.contact_id, $5, x.message_id, x.preview, 'outbound'
          FROM jsonb_to_recordset($4::jsonb) AS x (id uuid, contact_id uuid, message_id uuid, preview text)
        ON CONFLICT (phone_number_id, contact_id) DO UPDATE
          SET last_message_id = EXCLUDED.last_message_id, last_message_at = EXCLUDED.last_message_at,
@@ -234,6 +246,7 @@ export class MessageBatchService {
             preview: previewOf(type, candidate.content),
           })),
         ),
+        now,
       ],
     )) as { id: string; contact_id: string }[];
     return new Map(rows.map((row) => [row.contact_id, row.id]));
@@ -251,6 +264,7 @@ export class MessageBatchService {
     accepted: Candidate[],
     contacts: Map<string, Contact>,
     conversations: Map<string, string>,
+    now: Date,
   ): Promise<void> {
     if (accepted.length === 0) {
       return;
@@ -286,7 +300,7 @@ export class MessageBatchService {
         batch.phoneNumberId,
         batch.id,
         dto.type,
-        new Date(),
+        now,
         JSON.stringify(
           accepted.map((candidate) => {
             const contact = contacts.get(keyOf(candidate))!;
@@ -394,6 +408,15 @@ function identityOf(recipient: BatchRecipientDto, field: string): { waId: string
 
 function keyOf(candidate: Candidate): string {
   return candidate.waId ? `wa:${candidate.waId}` : `bsuid:${candidate.bsuid}`;
+}
+
+function sameCustomer(index: number, earlier: number): RejectedRecipient {
+  return {
+    index,
+    code: ErrorCode.ValidationError,
+    message: `The same customer as recipients[${earlier}]`,
+    field: `recipients[${index}]`,
+  };
 }
 
 function outsideWindow(index: number): RejectedRecipient {

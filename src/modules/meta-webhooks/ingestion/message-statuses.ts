@@ -1,7 +1,7 @@
 import { EntityManager } from 'typeorm';
 import type { MessageStatus as MetaStatus } from '@libs/meta-graph';
 import { newId } from '../../../common/ids';
-import { entityFromRow } from '../../../database/entity-from-row';
+import { columnsOf, entityFromRow } from '../../../database/entity-from-row';
 import { preparedQuery } from '../../../database/prepared-query';
 import { Contact, contactIdentifier, contactReplyTo } from '../../contacts/contact.entity';
 import { recordEvent } from '../../events/record-event';
@@ -111,7 +111,7 @@ async function recordStatus(manager: EntityManager, target: StatusTarget, status
               wa_message_id = COALESCE(m.wa_message_id, $6),
               updated_at = now()
          FROM change WHERE m.id = change.id
-       RETURNING m.*, change.moves)
+       RETURNING ${columnsOf(manager, Message, 'm')}, change.moves)
      SELECT updated.*, target.id AS matched_id,
             c.id AS contact_row_id, c.wa_id AS contact_wa_id, c.bsuid AS contact_bsuid
        FROM target LEFT JOIN updated ON true LEFT JOIN contacts c ON c.id = updated.contact_id`,

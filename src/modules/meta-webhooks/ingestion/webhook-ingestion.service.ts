@@ -8,7 +8,7 @@ import type {
   WebhookPayload,
 } from '@libs/meta-graph';
 import { DataSource, EntityManager } from 'typeorm';
-import { entityFromRow } from '../../../database/entity-from-row';
+import { columnsOf, entityFromRow } from '../../../database/entity-from-row';
 import { preparedQuery } from '../../../database/prepared-query';
 import type { EventType } from '../../events/event.entity';
 import { EventsService } from '../../events/events.service';
@@ -257,7 +257,7 @@ export class WebhookIngestionService {
     const [row] = (await preparedQuery(
       this.dataSource.manager,
       'phone-by-meta-id',
-      `SELECT * FROM phone_numbers WHERE meta_phone_number_id = $1
+      `SELECT ${columnsOf(this.dataSource.manager, PhoneNumber, 'p')} FROM phone_numbers p WHERE meta_phone_number_id = $1
         ORDER BY disconnected_at DESC NULLS FIRST, created_at DESC LIMIT 1`,
       [metaPhoneNumberId],
     )) as Record<string, unknown>[];
