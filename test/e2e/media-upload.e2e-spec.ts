@@ -217,6 +217,19 @@ describe('Media upload and sending media by id', () => {
     });
   }
 
+  /** `new_in_store` with this header component and its body variable. */
+  const sendNewInStore = (key: string, phoneNumberId: string, to: string, header: object) =>
+    sendMessage(service, key, {
+      phoneNumberId,
+      to,
+      type: 'template',
+      template: {
+        name: 'new_in_store',
+        language: { code: 'en_US' },
+        components: [header, { type: 'body', parameters: [{ type: 'text', text: 'Ana' }] }],
+      },
+    });
+
   it('sends media headers by our id: an interactive header and a template header parameter', async () => {
     const { key, wabaId, phoneNumberId, metaPhoneNumberId } = await sandboxTenant(service);
     const media = await uploaded(key);
@@ -234,19 +247,7 @@ describe('Media upload and sending media by id', () => {
         action: { buttons: [{ type: 'reply', reply: { id: 'this', title: 'This one' } }] },
       },
     });
-    const templated = await sendMessage(service, key, {
-      phoneNumberId,
-      to,
-      type: 'template',
-      template: {
-        name: 'new_in_store',
-        language: { code: 'en_US' },
-        components: [
-          { type: 'header', parameters: [header] },
-          { type: 'body', parameters: [{ type: 'text', text: 'Ana' }] },
-        ],
-      },
-    });
+    const templated = await sendNewInStore(key, phoneNumberId, to, { type: 'header', parameters: [header] });
     expect([interactive.response.status, templated.response.status]).toEqual([202, 202]);
     const [first, second] = await Promise.all(
       [interactive, templated].map((result) => messageReaches(service, key, result.data!.data.id, 'read')),
@@ -288,16 +289,7 @@ describe('Media upload and sending media by id', () => {
     const header = (image: object) => ({ type: 'header', parameters: [{ type: 'image', image }] });
     const body = { type: 'body', parameters: [{ type: 'text', text: 'Ana' }] };
     // Component types are matched in any case, as templates match them.
-    const upperCase = await sendMessage(service, key, {
-      phoneNumberId,
-      to,
-      type: 'template',
-      template: {
-        name: 'new_in_store',
-        language: { code: 'en_US' },
-        components: [{ ...header({ id: missing }), type: 'HEADER' }, body],
-      },
-    });
+    const upperCase = await sendNewInStore(key, phoneNumberId, to, { ...header({ id: missing }), type: 'HEADER' });
     expect(upperCase.response.status).toBe(404);
     expect(upperCase.error).toMatchObject({
       error: { code: 'NOT_FOUND', details: [{ field: 'template.components[0].parameters[0].image.id' }] },
