@@ -13,6 +13,7 @@ import { DomainEvent } from '../modules/events/event.entity';
 import { Template } from '../modules/templates/template.entity';
 import { Templates1764400000000 } from './migrations/1764400000000-Templates';
 import { MessageBatchesAndPacing1764600000000 } from './migrations/1764600000000-MessageBatchesAndPacing';
+import { MessageDueAt1764700000000 } from './migrations/1764700000000-MessageDueAt';
 import { MessageBatch } from '../modules/messages/message-batch.entity';
 import { Media } from '../modules/media/media.entity';
 import { MediaUpload } from '../modules/media/media-upload.entity';
@@ -59,4 +60,5 @@ export const MIGRATIONS = [
   Templates1764400000000,
   MediaUploads1764500000000,
   MessageBatchesAndPacing1764600000000,
+  MessageDueAt1764700000000,
 ];

@@ -192,6 +192,8 @@ describe('Sending with separate API and worker processes', () => {
     // The quiet phone did not wait behind the busy one's five seconds of backlog.
     const quietDone = Math.max(...quietSent.map((sent) => sent.receivedAt.getTime()));
     expect(quietDone).toBeLessThan(times[backlog / 2]);
+    // A backlog longer than RECOVERY_AFTER_MS is not taken for lost jobs (its reconciler ran every 500 ms).
+    expect(worker.output()).not.toMatch(/accepted message\(s\) again/);
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
   }, 90_000);

@@ -46,6 +46,8 @@ export class Message {
   @Column('timestamptz', { nullable: true }) deliveredAt!: Date | null;
   @Column('timestamptz', { nullable: true }) readAt!: Date | null;
   @Column('timestamptz', { nullable: true }) failedAt!: Date | null;
+  /** Set for a message far back in a paced backlog: when it is expected to be sent. */
+  @Column('timestamptz', { nullable: true }) dueAt!: Date | null;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt!: Date;
 }

@@ -17,7 +17,7 @@ import { WabaCredentials, WabasService } from '../../wabas/wabas.service';
 import { MessageDto } from '../dto/message.dto';
 import { Message, MessageError } from '../message.entity';
 import { metaMessageBody } from './meta-message-body';
-import { spreadSendJobs } from './send-job';
+import { markDue, spreadSendJobs } from './send-job';
 
 /** Jobs per `addBulk` call. */
 const ENQUEUE_CHUNK = 1_000;
@@ -203,7 +203,7 @@ export class MessageDeliveryService {
         `SELECT m.id, m.phone_number_id, p.throughput_level FROM messages m
            JOIN phone_numbers p ON p.id = m.phone_number_id
           WHERE m.direction = 'outbound' AND m.status IN ('queued', 'sending') AND m.wa_message_id IS NULL
-            AND m.updated_at < now() - ($1 || ' milliseconds')::interval
+            AND greatest(m.updated_at, m.due_at) < now() - ($1 || ' milliseconds')::interval
             AND (m.status = 'queued' OR NOT EXISTS (
                   SELECT 1 FROM meta_webhook_events e WHERE e.status = 'received' AND e.received_at >= m.updated_at))
           ORDER BY m.id LIMIT 10000`,
@@ -211,7 +211,7 @@ export class MessageDeliveryService {
       );
     if (lost.length > 0) {
       await this.queueSends(lost);
-      this.logger.warn(`Queued ${lost.length} accepted message(s) again`);
+      this.logger.warn(`Queued ${lost.length} accepted message(s) again: their jobs were lost`);
     }
     return lost.length;
   }
@@ -228,6 +228,11 @@ export class MessageDeliveryService {
       byPhone.set(row.phone_number_id, group);
     }
     const jobs = [...byPhone.values()].flatMap(({ phone, ids }) => spreadSendJobs(this.config, phone, ids));
+    await markDue(
+      this.dataSource,
+      this.config,
+      jobs.map((job) => ({ messageId: job.data.messageId, delayMs: job.opts.delay ?? 0 })),
+    );
     const chunks: (typeof jobs)[] = [];
     for (let start = 0; start < jobs.length; start += ENQUEUE_CHUNK) {
       chunks.push(jobs.slice(start, start + ENQUEUE_CHUNK));

@@ -96,6 +96,7 @@ export class MessageSenderService {
         deliveredAt: null,
         readAt: null,
         failedAt: null,
+        dueAt: null,
         createdAt: now,
         updatedAt: now,
       };

@@ -1,8 +1,9 @@
 import type { JobsOptions } from 'bullmq';
+import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../../../config/app-config';
 import { OutboundMessageJobs } from '../../../queue/job-payloads';
 import { messagesPerSecond } from '../../phone-numbers/dto/phone-number.dto';
-import { INTERVALS_IN_PLACE } from './send-pacing.service';
+import { INTERVALS_IN_PLACE } from './send-slots';
 
 type SendJob = { name: 'send'; data: OutboundMessageJobs['send']; opts: JobsOptions };
 
@@ -40,5 +41,25 @@ export function spreadSendJobs(
   const leadMs = (INTERVALS_IN_PLACE * intervalMs) / 2;
   return messageIds.map((messageId, index) =>
     sendJob(config, messageId, phone.id, Math.max(0, Math.floor(index * intervalMs - leadMs))),
+  );
+}
+
+/**
+ * Records when messages sent far ahead (by more than half of `RECOVERY_AFTER_MS`) are due, so the
+ * reconciler does not take a long paced backlog for lost jobs; nearer ones need nothing.
+ */
+export async function markDue(
+  dataSource: DataSource,
+  config: AppConfig,
+  sends: { messageId: string; delayMs: number }[],
+): Promise<void> {
+  const later = sends.filter((send) => send.delayMs > config.recovery.afterMs / 2);
+  if (later.length === 0) {
+    return;
+  }
+  await dataSource.query(
+    `UPDATE messages m SET due_at = now() + d.delay_ms * interval '1 millisecond'
+       FROM unnest($1::uuid[], $2::float8[]) AS d (id, delay_ms) WHERE m.id = d.id`,
+    [later.map((send) => send.messageId), later.map((send) => send.delayMs)],
   );
 }

@@ -3,18 +3,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Job } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
+import { AppConfig } from '../../../config/app-config';
+import { APP_CONFIG } from '../../../config/config.module';
 import { OutboundMessageJobs } from '../../../queue/job-payloads';
 import { messagesPerSecond } from '../../phone-numbers/dto/phone-number.dto';
 import { PhoneNumber } from '../../phone-numbers/phone-number.entity';
-import { SEND_SLOTS, SendSlots } from './send-slots';
+import { markDue } from './send-job';
+import { INTERVALS_IN_PLACE, SEND_SLOTS, SendSlots } from './send-slots';
 
-/**
- * A job waits in place for a slot at most this many of its phone's send intervals away (200 ms at
- * 80/s, 16 ms at 1,000/s), so a phone holds about this many worker slots at once. A later slot
- * sends the job away until shortly before it: delayed jobs can come back late on a busy worker,
- * and one that comes back early simply waits the rest in place.
- */
-export const INTERVALS_IN_PLACE = 16;
 /** How long a phone's throughput level is trusted before it is read again. */
 const RATE_TTL_MS = 10_000;
 
@@ -32,6 +28,7 @@ export class SendPacingService {
   constructor(
     @Inject(SEND_SLOTS) private readonly slots: SendSlots,
     @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** True when the message may go now; false when its job was moved to its slot (throw `DelayedError`). */
@@ -54,6 +51,7 @@ export class SendPacingService {
       return true;
     }
     const slotAt = Date.now() + waitMs;
+    await markDue(this.dataSource, this.config, [{ messageId: job.data.messageId, delayMs: waitMs }]);
     await job.updateData({ ...job.data, phoneNumberId, slotAt, slotAttempt: job.attemptsMade });
     await job.moveToDelayed(slotAt - inPlaceMs / 2, token);
     return false;

@@ -18,6 +18,14 @@ export const SEND_SLOTS = Symbol('SEND_SLOTS');
 
 export const CATCH_UP_INTERVALS = 4;
 
+/**
+ * A job waits in place for a slot at most this many of its phone's send intervals away (200 ms at
+ * 80/s, 16 ms at 1,000/s), so a phone holds about this many worker slots at once. A later slot
+ * sends the job away until shortly before it: delayed jobs can come back late on a busy worker,
+ * and one that comes back early simply waits the rest in place.
+ */
+export const INTERVALS_IN_PLACE = 16;
+
 // The clock is Redis's, so replicas with skewed clocks still space their sends correctly.
 const RESERVE = `
 local time = redis.call('TIME')
