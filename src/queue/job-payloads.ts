@@ -44,7 +44,7 @@ export type WebhookDeliveryJobName = keyof WebhookDeliveryJobs;
 export interface OutboundMessageJobs {
   send: {
     messageId: string;
-    phoneNumberId?: string;
+    phoneNumberId: string;
     /** The send slot reserved for attempt `slotAttempt` before the job was delayed to it (epoch ms). */
     slotAt?: number;
     slotAttempt?: number;

@@ -4,8 +4,8 @@ import { Pool } from 'undici';
 import { bearer, newTenant } from '../helpers/factories';
 import { startTestService, TestService } from '../helpers/test-service';
 import { waitFor } from '../helpers/wait-for';
-import { assertBuilt, cleanEnv, freePort, MAIN_JS, RunningProcess, startProcess } from '../helpers/processes';
-import { currentTestRun, TEST_SECRETS } from '../setup/test-environment';
+import { assertBuilt, freePort, MAIN_JS, RunningProcess, serviceEnv, startProcess } from '../helpers/processes';
+import { TEST_SECRETS } from '../setup/test-environment';
 import { percentile, report } from './bench-report';
 
 const WEBHOOKS = Number(process.env.BENCH_WEBHOOKS ?? 10_000);
@@ -30,24 +30,9 @@ describe.each([
   beforeAll(async () => {
     setup = await startTestService({ LOG_LEVEL: 'error', APP_ROLE: 'api' });
     assertBuilt();
-    const run = currentTestRun();
     const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
-    processes = roles.map((role) =>
-      startProcess(
-        MAIN_JS,
-        [],
-        cleanEnv({
-          APP_ROLE: role,
-          PORT: String(port),
-          DATABASE_URL: run.databaseUrl,
-          DATABASE_RUN_MIGRATIONS: 'false',
-          REDIS_URL: run.redisUrl,
-          REDIS_KEY_PREFIX: run.redisPrefix,
-          LOG_LEVEL: 'error',
-        }),
-      ),
-    );
+    processes = roles.map((role) => startProcess(MAIN_JS, [], serviceEnv({ APP_ROLE: role, PORT: String(port) })));
     await waitFor(
       'the service to be ready',
       async () => ((await fetch(`${baseUrl}/health/ready`).catch(() => undefined))?.ok ? true : undefined),

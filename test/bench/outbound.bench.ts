@@ -10,7 +10,15 @@ import { SandboxHost } from '../../src/modules/meta/sandbox-host';
 import { QueueName } from '../../src/queue/queue-names';
 import type { paths } from '../client/schema';
 import { bearer, newTenant } from '../helpers/factories';
-import { assertBuilt, cleanEnv, freePort, MAIN_JS, RunningProcess, startProcess } from '../helpers/processes';
+import {
+  assertBuilt,
+  cleanEnv,
+  freePort,
+  MAIN_JS,
+  RunningProcess,
+  serviceEnv,
+  startProcess,
+} from '../helpers/processes';
 import { startTestService, TestService } from '../helpers/test-service';
 import { waitFor } from '../helpers/wait-for';
 import { currentTestRun } from '../setup/test-environment';
@@ -237,18 +245,13 @@ async function closeService(service: TestService): Promise<void> {
 
 /** The built service in its own process, as deployed (Redis queue backend). */
 function startService(role: string, port: number, prefix: string): RunningProcess {
-  const run = currentTestRun();
   return startProcess(
     MAIN_JS,
     [],
-    cleanEnv({
+    serviceEnv({
       APP_ROLE: role,
       PORT: String(port),
-      DATABASE_URL: run.databaseUrl,
-      DATABASE_RUN_MIGRATIONS: 'false',
-      REDIS_URL: run.redisUrl,
       REDIS_KEY_PREFIX: prefix,
-      LOG_LEVEL: 'error',
       SANDBOX_STATUS_DELAY_MS: STATUS_DELAY_MS,
       DATABASE_POOL_SIZE: POOL_SIZE,
       // e.g. `--require ./profile.js` (NODE_OPTIONS refuses --cpu-prof) to see where the service's time goes.

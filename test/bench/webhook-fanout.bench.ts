@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { QueueName } from '../../src/queue/queue-names';
 import { bearer, newTenant } from '../helpers/factories';
-import { assertBuilt, cleanEnv, freePort, MAIN_JS, RunningProcess, startProcess } from '../helpers/processes';
+import { assertBuilt, freePort, MAIN_JS, RunningProcess, serviceEnv, startProcess } from '../helpers/processes';
 import { startTestService, TestService } from '../helpers/test-service';
 import { waitFor } from '../helpers/wait-for';
 import { currentTestRun } from '../setup/test-environment';
@@ -45,15 +45,11 @@ describe('outgoing webhook fan-out', () => {
     service = startProcess(
       MAIN_JS,
       [],
-      cleanEnv({
+      serviceEnv({
         APP_ROLE: 'all',
         PORT: String(port),
-        DATABASE_URL: run.databaseUrl,
-        DATABASE_RUN_MIGRATIONS: 'false',
-        REDIS_URL: run.redisUrl,
         REDIS_KEY_PREFIX: `${run.redisPrefix}_fanout`,
         DATABASE_POOL_SIZE: process.env.BENCH_DATABASE_POOL_SIZE ?? '10',
-        LOG_LEVEL: 'error',
         OUTGOING_WEBHOOKS_ALLOW_PRIVATE_URLS: 'true',
         OUTGOING_WEBHOOKS_ALLOW_HTTP: 'true',
       }),

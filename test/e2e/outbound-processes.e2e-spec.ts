@@ -2,7 +2,7 @@ import { createMetaSandbox, MetaSandbox } from '@libs/meta-sandbox';
 import Redis from 'ioredis';
 import { randomInt } from 'node:crypto';
 import { bearer, newTenant } from '../helpers/factories';
-import { assertBuilt, cleanEnv, MAIN_JS, RunningProcess, startProcess } from '../helpers/processes';
+import { assertBuilt, MAIN_JS, RunningProcess, serviceEnv, startProcess } from '../helpers/processes';
 import { startTestService, TestService } from '../helpers/test-service';
 import { waitFor } from '../helpers/wait-for';
 import { currentTestRun, TEST_SECRETS } from '../setup/test-environment';
@@ -46,11 +46,8 @@ describe('Sending with separate API and worker processes', () => {
     const worker = startProcess(
       MAIN_JS,
       [],
-      cleanEnv({
+      serviceEnv({
         APP_ROLE: 'worker',
-        DATABASE_URL: run.databaseUrl,
-        DATABASE_RUN_MIGRATIONS: 'false',
-        REDIS_URL: run.redisUrl,
         REDIS_KEY_PREFIX: prefix,
         META_GRAPH_URL: meta.url,
         LOG_LEVEL: 'info',

@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { TEST_SECRETS } from '../setup/test-environment';
+import { currentTestRun, TEST_SECRETS } from '../setup/test-environment';
 
 const ROOT = join(__dirname, '..', '..');
 export const MAIN_JS = join(ROOT, 'dist', 'src', 'main.js');
@@ -28,6 +28,22 @@ export function cleanEnv(env: Record<string, string>): NodeJS.ProcessEnv {
     ),
   );
   return { ...base, ...(env.DATABASE_URL ? TEST_SECRETS : {}), ...env };
+}
+
+/**
+ * A service process on this test run's database (migrated already) and Redis, logging errors only;
+ * `env` adds to or overrides that.
+ */
+export function serviceEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const run = currentTestRun();
+  return cleanEnv({
+    DATABASE_URL: run.databaseUrl,
+    DATABASE_RUN_MIGRATIONS: 'false',
+    REDIS_URL: run.redisUrl,
+    REDIS_KEY_PREFIX: run.redisPrefix,
+    LOG_LEVEL: 'error',
+    ...env,
+  });
 }
 
 export interface RunningProcess {

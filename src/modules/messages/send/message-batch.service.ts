@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import { DataSource, EntityManager } from 'typeorm';
@@ -8,8 +8,6 @@ import { AppException } from '../../../common/errors/app.exception';
 import { ErrorCode } from '../../../common/errors/error-code';
 import { newId } from '../../../common/ids';
 import { entityFromRow } from '../../../database/entity-from-row';
-import { AppConfig } from '../../../config/app-config';
-import { APP_CONFIG } from '../../../config/config.module';
 import { OutboundMessageJobs } from '../../../queue/job-payloads';
 import { QueueName } from '../../../queue/queue-names';
 import { Contact, contactIdentifier, contactReplyTo } from '../../contacts/contact.entity';
@@ -42,7 +40,8 @@ type Scope = { organizationId: string; livemode: boolean };
 /**
  * One content to up to 5,000 customers. The content is checked once; each recipient is checked on
  * its own and reported when refused. The accepted messages, their contacts, conversations and events
- * are written in a few set-based statements in one transaction, then their jobs queued in bulk.
+ * are written in a few set-based statements in one transaction; one job then has a worker queue
+ * their send jobs.
  */
 @Injectable()
 export class MessageBatchService {
@@ -52,7 +51,6 @@ export class MessageBatchService {
     private readonly phoneNumbers: PhoneNumbersService,
     private readonly events: EventsService,
     private readonly media: MediaService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async send(

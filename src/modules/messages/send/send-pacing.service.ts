@@ -39,10 +39,7 @@ export class SendPacingService {
       await sleep(Math.max(0, reserved.slotAt - Date.now()));
       return true;
     }
-    const phoneNumberId = job.data.phoneNumberId ?? (await this.phoneOf(job.data.messageId));
-    if (!phoneNumberId) {
-      return true;
-    }
+    const { phoneNumberId } = job.data;
     const perSecond = await this.perSecond(phoneNumberId);
     const waitMs = await this.slots.reserve(phoneNumberId, perSecond);
     const inPlaceMs = (INTERVALS_IN_PLACE * 1000) / perSecond;
@@ -52,7 +49,7 @@ export class SendPacingService {
     }
     const slotAt = Date.now() + waitMs;
     await markDue(this.dataSource, this.config, [{ messageId: job.data.messageId, delayMs: waitMs }]);
-    await job.updateData({ ...job.data, phoneNumberId, slotAt, slotAttempt: job.attemptsMade });
+    await job.updateData({ ...job.data, slotAt, slotAttempt: job.attemptsMade });
     await job.moveToDelayed(slotAt - inPlaceMs / 2, token);
     return false;
   }
@@ -66,12 +63,5 @@ export class SendPacingService {
     const perSecond = messagesPerSecond(phone?.throughputLevel ?? null);
     this.rates.set(phoneNumberId, { perSecond, until: Date.now() + RATE_TTL_MS });
     return perSecond;
-  }
-
-  private async phoneOf(messageId: string): Promise<string | undefined> {
-    const [row] = (await this.dataSource.query(`SELECT phone_number_id FROM messages WHERE id = $1`, [messageId])) as {
-      phone_number_id: string;
-    }[];
-    return row?.phone_number_id;
   }
 }
