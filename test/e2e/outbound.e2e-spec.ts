@@ -261,4 +261,78 @@ describe('Sending messages', () => {
     });
     expect(foreignCancel.response.status).toBe(404);
   });
+  it('gives every one of many concurrent sends its own outcome, written together', async () => {
+    const first = await sandboxTenant(service, { syncTemplates: true });
+    const second = await sandboxTenant(service, { syncTemplates: true });
+    const { to: chatting } = await customerWrites(service, first.key, first.phoneNumberId);
+    const stranger = customerPhone();
+    const template = { name: 'hello_world', language: { code: 'en_US' } };
+    const sends: [string, Record<string, unknown>, number, string?][] = [
+      // Two messages to the same customer in one group: both written, one conversation.
+      [first.key, { phoneNumberId: first.phoneNumberId, to: chatting, type: 'text', text: { body: 'one' } }, 202],
+      [first.key, { phoneNumberId: first.phoneNumberId, to: chatting, type: 'text', text: { body: 'two' } }, 202],
+      [
+        first.key,
+        { phoneNumberId: first.phoneNumberId, to: stranger, type: 'text', text: { body: 'hi' } },
+        422,
+        'OUTSIDE_CUSTOMER_SERVICE_WINDOW',
+      ],
+      [first.key, { phoneNumberId: first.phoneNumberId, to: stranger, type: 'template', template }, 202],
+      [
+        first.key,
+        {
+          phoneNumberId: first.phoneNumberId,
+          to: customerPhone(),
+          type: 'template',
+          template: { ...template, name: 'nope' },
+        },
+        422,
+        'TEMPLATE_NOT_FOUND',
+      ],
+      // Another organization's phone is not found; its own phone sends.
+      [second.key, { phoneNumberId: first.phoneNumberId, to: stranger, type: 'template', template }, 404, 'NOT_FOUND'],
+      [second.key, { phoneNumberId: second.phoneNumberId, to: stranger, type: 'template', template }, 202],
+    ];
+    const answers = await Promise.all(sends.map(([key, body]) => sendMessage(service, key, body)));
+    answers.forEach((answer, index) => {
+      const [, , status, code] = sends[index];
+      expect([index, answer.response.status, answer.error?.error.code]).toEqual([index, status, code]);
+    });
+
+    // Every accepted message is delivered.
+    await Promise.all(
+      answers.flatMap((answer, index) =>
+        answer.data ? [messageReaches(service, sends[index][0], answer.data.data.id, 'read')] : [],
+      ),
+    );
+    const [one, two] = [answers[0].data!.data, answers[1].data!.data];
+    expect(one.conversationId).toBe(two.conversationId);
+    const conversation = await service.api.GET('/v1/conversations/{conversationId}', {
+      headers: bearer(first.key),
+      params: { path: { conversationId: one.conversationId! } },
+    });
+    const latest = [one, two].sort((a, b) => a.occurredAt.localeCompare(b.occurredAt) || a.id.localeCompare(b.id));
+    expect(conversation.data!.data.lastMessagePreview).toBe(latest[1] === one ? 'one' : 'two');
+    // Each message's `message.queued` event is the message as the API answered it.
+    const events = await service.api.GET('/v1/events', {
+      headers: bearer(first.key),
+      params: { query: { type: 'message.queued' } },
+    });
+    const queued = events.data!.data.find((event) => (event.data as { id: string }).id === one.id)!;
+    const contact = await service.api.GET('/v1/contacts/{contactId}', {
+      headers: bearer(first.key),
+      params: { path: { contactId: one.contactId! } },
+    });
+    expect(queued.data).toEqual({
+      ...one,
+      metadata: null,
+      contactIdentifier: contact.data!.data.contactIdentifier,
+      contactReplyTo: chatting,
+    });
+    // The refused sends stored nothing: no contact for the template that was not found.
+    const contacts = await service.api.GET('/v1/contacts', { headers: bearer(first.key) });
+    expect(contacts.data!.data.map((contact) => contact.waId).sort()).toEqual(
+      [chatting, stranger].map((phone) => phone.slice(1)).sort(),
+    );
+  });
 });

@@ -1,18 +1,19 @@
 import { ThrottlerStorage } from '@nestjs/throttler';
 import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
 import type Redis from 'ioredis';
+import { LuaScript } from '../../redis/lua-script';
 
 /**
  * Fixed-window counter shared by every replica. One round trip: the script increments the
  * window's counter, starts its expiry on the first hit, and reports hits and time left.
  */
-const INCREMENT = `
+const INCREMENT = new LuaScript(`
 local hits = redis.call('INCR', KEYS[1])
 if hits == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
 return { hits, ttl }
-`;
+`);
 
 export class RedisThrottlerStorage implements ThrottlerStorage {
   constructor(
@@ -21,7 +22,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   ) {}
 
   async increment(key: string, ttl: number, limit: number): Promise<ThrottlerStorageRecord> {
-    const [totalHits, ttlMs] = (await this.redis.eval(INCREMENT, 1, `${this.prefix}:ratelimit:${key}`, ttl)) as [
+    const [totalHits, ttlMs] = (await INCREMENT.run(this.redis, [`${this.prefix}:ratelimit:${key}`], [ttl])) as [
       number,
       number,
     ];

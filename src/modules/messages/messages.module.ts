@@ -5,13 +5,14 @@ import { WabasModule } from '../wabas/wabas.module';
 import { MessageBatchesController } from './message-batches.controller';
 import { MessageBatchService } from './send/message-batch.service';
 import { MessageSenderService } from './send/message-sender.service';
+import { MessageWriterService } from './send/message-writer.service';
 import { MessagesController } from './messages.controller';
 import { MessagesService } from './messages.service';
 
 @Module({
   imports: [WabasModule, PhoneNumbersModule, MediaModule],
   controllers: [MessageBatchesController, MessagesController],
-  providers: [MessagesService, MessageSenderService, MessageBatchService],
+  providers: [MessagesService, MessageSenderService, MessageWriterService, MessageBatchService],
   exports: [MessagesService, MessageSenderService, WabasModule, MediaModule],
 })
 export class MessagesModule {}

@@ -54,6 +54,12 @@ function snapshotOf(info: PhoneNumberInfo): Snapshot {
 
 export const resyncJobId = (phoneNumberId: string) => `resync-${phoneNumberId}`;
 
+/** A phone as sending needs it: with whether its WABA is connected. */
+export interface PhoneForSending {
+  phone: PhoneNumber;
+  wabaConnected: boolean;
+}
+
 @Injectable()
 export class PhoneNumbersService {
   private readonly logger = new Logger(PhoneNumbersService.name);
@@ -162,19 +168,34 @@ export class PhoneNumbersService {
   }
 
   /** The phone and whether its WABA is still connected, in one read: what sending checks first. */
-  async getForSending(principal: ApiKeyPrincipal, id: string): Promise<{ phone: PhoneNumber; wabaConnected: boolean }> {
-    const [row] = (await preparedQuery(
-      this.dataSource.manager,
-      'phone-for-sending',
-      `SELECT ${columnsOf(this.dataSource.manager, PhoneNumber, 'p')}, (w.id IS NOT NULL AND w.disconnected_at IS NULL) AS waba_connected
-         FROM phone_numbers p LEFT JOIN wabas w ON w.id = p.waba_id
-        WHERE p.id = $1 AND p.organization_id = $2 AND p.livemode = $3`,
-      [id, principal.organizationId, principal.livemode],
-    )) as (Record<string, unknown> & { waba_connected: boolean })[];
-    if (!row) {
+  async getForSending(principal: ApiKeyPrincipal, id: string): Promise<PhoneForSending> {
+    const found = (await this.forSending([id])).get(id);
+    if (
+      !found ||
+      found.phone.organizationId !== principal.organizationId ||
+      found.phone.livemode !== principal.livemode
+    ) {
       throw AppException.notFound('Phone number');
     }
-    return { phone: entityFromRow(this.dataSource.manager, PhoneNumber, row), wabaConnected: row.waba_connected };
+    return found;
+  }
+
+  /** Phones with their WABA's state, by id, in any organization: the caller checks whose they are. */
+  async forSending(ids: string[]): Promise<Map<string, PhoneForSending>> {
+    const rows = await preparedQuery<Record<string, unknown> & { waba_connected: boolean }>(
+      this.dataSource.manager,
+      'phones-for-sending',
+      `SELECT ${columnsOf(this.dataSource.manager, PhoneNumber, 'p')}, (w.id IS NOT NULL AND w.disconnected_at IS NULL) AS waba_connected
+         FROM phone_numbers p LEFT JOIN wabas w ON w.id = p.waba_id
+        WHERE p.id = ANY($1::uuid[])`,
+      [[...new Set(ids)]],
+    );
+    return new Map(
+      rows.map((row) => {
+        const phone = entityFromRow(this.dataSource.manager, PhoneNumber, row);
+        return [phone.id, { phone, wabaConnected: row.waba_connected }];
+      }),
+    );
   }
 
   /** The stored snapshot's capabilities, and a (deduplicated) refresh from Meta queued behind it. */

@@ -21,6 +21,7 @@ import { MessageStatus } from '../message.entity';
 import { MessageBatch, RejectedRecipient } from '../message-batch.entity';
 import { previewOf } from '../message-content';
 import { contentOf } from './message-sender.service';
+import { contactJsonSql, queuedEventJsonSql } from './outbound-rows';
 import { approvedTemplate, assertPhoneCanSend, assertTemplateParameters, checkedMetaBody, waIdOf } from './send-rules';
 
 const BSUID = /^[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128}$/;
@@ -281,14 +282,7 @@ export class MessageBatchService {
          RETURNING *)
        INSERT INTO events (id, organization_id, livemode, type, data, phone_number_id, message_id, message_sequence)
        SELECT x.event_id, m.organization_id, m.livemode, 'message.queued',
-              jsonb_build_object(
-                'id', m.id, 'phoneNumberId', m.phone_number_id, 'conversationId', m.conversation_id,
-                'contactId', m.contact_id, 'direction', m.direction, 'type', m.type, 'content', m.content,
-                'status', m.status, 'waMessageId', m.wa_message_id, 'context', m.context, 'referral', m.referral,
-                'error', m.error, 'occurredAt', ${iso('m.occurred_at')}, 'sentAt', ${iso('m.sent_at')},
-                'deliveredAt', ${iso('m.delivered_at')}, 'readAt', ${iso('m.read_at')}, 'failedAt', ${iso('m.failed_at')},
-                'createdAt', ${iso('m.created_at')}, 'metadata', m.metadata, 'batchId', m.batch_id,
-                'contactIdentifier', x.contact_identifier, 'contactReplyTo', x.contact_reply_to),
+              ${queuedEventJsonSql} || jsonb_build_object('batchId', m.batch_id),
               m.phone_number_id, m.id, 1
          FROM inserted m JOIN x ON x.id = m.id
         ORDER BY x.event_id`,
@@ -430,8 +424,6 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
 /**
  * Creates the missing contacts with their `contact.created` events (built in SQL as `ContactDto.from`
  * would; the batch e2e test holds the two equal) and answers every contact, new and existing, in
@@ -447,13 +439,7 @@ function createContacts(existing: string): string {
     created AS (
       INSERT INTO events (id, organization_id, livemode, type, data)
       SELECT x.event_id, c.organization_id, c.livemode, 'contact.created',
-             jsonb_build_object(
-               'id', c.id, 'waId', c.wa_id, 'bsuid', c.bsuid, 'username', c.username, 'profileName', c.profile_name,
-               'name', c.name, 'tags', to_jsonb(c.tags), 'attributes', c.attributes,
-               'contactIdentifier', COALESCE(c.bsuid, '+' || c.wa_id, c.id::text),
-               'contactReplyTo', COALESCE('+' || c.wa_id, c.bsuid),
-               'lastInboundAt', ${iso('c.last_inbound_at')}, 'createdAt', ${iso('c.created_at')},
-               'updatedAt', ${iso('c.updated_at')})
+             ${contactJsonSql}
         FROM inserted c JOIN x ON x.id = c.id
        ORDER BY x.event_id)
     SELECT * FROM inserted UNION ALL ${existing}`;

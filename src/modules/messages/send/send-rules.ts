@@ -1,4 +1,6 @@
 import { MessageRuleError, validateMessage } from '@libs/meta-graph';
+import { columnsOf, entityFromRow } from '../../../database/entity-from-row';
+import { preparedQuery } from '../../../database/prepared-query';
 import { DataSource } from 'typeorm';
 import { AppException } from '../../../common/errors/app.exception';
 import { ErrorCode } from '../../../common/errors/error-code';
@@ -48,15 +50,52 @@ export async function approvedTemplate(
   wabaId: string,
   template: Record<string, unknown>,
 ): Promise<Template> {
-  const name = String(template.name);
-  const language = String((template.language as { code?: string } | undefined)?.code);
-  const stored = await dataSource.getRepository(Template).findOneBy({ wabaId, name, language });
+  const wanted = templateNamed(wabaId, template);
+  return assertApproved((await storedTemplates(dataSource, [wanted])).get(templateKey(wanted)), wanted);
+}
+
+/** Which stored template a send names: its WABA's template of that name and language. */
+export interface TemplateName {
+  wabaId: string;
+  name: string;
+  language: string;
+}
+
+export function templateNamed(wabaId: string, template: Record<string, unknown>): TemplateName {
+  return {
+    wabaId,
+    name: String(template.name),
+    language: String((template.language as { code?: string } | undefined)?.code),
+  };
+}
+
+export const templateKey = (wanted: TemplateName) => `${wanted.wabaId}/${wanted.name}/${wanted.language}`;
+
+/** The stored templates of these names, by `templateKey`, whatever their status, in one read. */
+export async function storedTemplates(dataSource: DataSource, wanted: TemplateName[]): Promise<Map<string, Template>> {
+  if (wanted.length === 0) {
+    return new Map();
+  }
+  const rows = await preparedQuery<Record<string, unknown>>(
+    dataSource.manager,
+    'stored-templates',
+    `SELECT ${columnsOf(dataSource.manager, Template, 't')}
+       FROM unnest($1::uuid[], $2::text[], $3::text[]) AS w (waba_id, name, language)
+       JOIN templates t ON t.waba_id = w.waba_id AND t.name = w.name AND t.language = w.language`,
+    [wanted.map((w) => w.wabaId), wanted.map((w) => w.name), wanted.map((w) => w.language)],
+  );
+  const templates = rows.map((row) => entityFromRow(dataSource.manager, Template, row));
+  return new Map(templates.map((template) => [templateKey(template), template]));
+}
+
+/** `TEMPLATE_NOT_FOUND` unless the template is stored and APPROVED. */
+export function assertApproved(stored: Template | undefined, wanted: TemplateName): Template {
   if (!stored || stored.status !== 'APPROVED') {
     throw new AppException(
       ErrorCode.TemplateNotFound,
       stored
-        ? `Template ${name} (${language}) is ${stored.status}, not APPROVED`
-        : `No template ${name} in ${language} on this WABA (sync templates if it was created elsewhere)`,
+        ? `Template ${wanted.name} (${wanted.language}) is ${stored.status}, not APPROVED`
+        : `No template ${wanted.name} in ${wanted.language} on this WABA (sync templates if it was created elsewhere)`,
     );
   }
   return stored;

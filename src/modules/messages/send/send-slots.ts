@@ -1,5 +1,6 @@
 import type Redis from 'ioredis';
 import type { DataSource } from 'typeorm';
+import { LuaScript } from '../../../redis/lua-script';
 
 /**
  * Hands out send slots per phone number, shared by every worker and replica: each call reserves
@@ -27,14 +28,14 @@ export const CATCH_UP_INTERVALS = 4;
 export const INTERVALS_IN_PLACE = 16;
 
 // The clock is Redis's, so replicas with skewed clocks still space their sends correctly.
-const RESERVE = `
+const RESERVE = new LuaScript(`
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
 local interval = tonumber(ARGV[1])
 local slot = math.max(now - interval * tonumber(ARGV[2]), tonumber(redis.call('GET', KEYS[1]) or '0'))
 redis.call('SET', KEYS[1], string.format('%.3f', slot + interval), 'PX', math.ceil(slot + interval - now) + 60000)
 return math.max(0, math.ceil(slot - now))
-`;
+`);
 
 export class RedisSendSlots implements SendSlots {
   constructor(
@@ -44,7 +45,7 @@ export class RedisSendSlots implements SendSlots {
 
   async reserve(phoneNumberId: string, perSecond: number): Promise<number> {
     const key = `${this.prefix}:send-slot:${phoneNumberId}`;
-    return (await this.redis.eval(RESERVE, 1, key, 1000 / perSecond, CATCH_UP_INTERVALS)) as number;
+    return (await RESERVE.run(this.redis, [key], [1000 / perSecond, CATCH_UP_INTERVALS])) as number;
   }
 }
 

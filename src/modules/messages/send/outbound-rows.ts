@@ -1,0 +1,222 @@
+import type { EntityManager } from 'typeorm';
+import { newId } from '../../../common/ids';
+import { entityFromRow } from '../../../database/entity-from-row';
+import { preparedQuery } from '../../../database/prepared-query';
+import { Contact, contactIdentifier, contactReplyTo } from '../../contacts/contact.entity';
+import { SERVICE_WINDOW_MS } from '../../conversations/conversation.entity';
+
+/** A timestamp as `Date.prototype.toISOString` writes it (what the DTOs answer). */
+export const isoSql = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** `ContactDto.from` of contact row `c`, built in SQL (e2e tests hold the two equal). */
+export const contactJsonSql = `jsonb_build_object(
+  'id', c.id, 'waId', c.wa_id, 'bsuid', c.bsuid, 'username', c.username, 'profileName', c.profile_name,
+  'name', c.name, 'tags', to_jsonb(c.tags), 'attributes', c.attributes,
+  'contactIdentifier', COALESCE(c.bsuid, '+' || c.wa_id, c.id::text),
+  'contactReplyTo', COALESCE('+' || c.wa_id, c.bsuid),
+  'lastInboundAt', ${isoSql('c.last_inbound_at')}, 'createdAt', ${isoSql('c.created_at')},
+  'updatedAt', ${isoSql('c.updated_at')})`;
+
+/**
+ * The data of a `message.queued` event for message row `m` (`MessageDto.from`, its metadata and the
+ * contact's identifier and reply-to from `x`), built in SQL (e2e tests hold it equal to the API's answer).
+ */
+export const queuedEventJsonSql = `jsonb_build_object(
+  'id', m.id, 'phoneNumberId', m.phone_number_id, 'conversationId', m.conversation_id,
+  'contactId', m.contact_id, 'direction', m.direction, 'type', m.type, 'content', m.content,
+  'status', m.status, 'waMessageId', m.wa_message_id, 'context', m.context, 'referral', m.referral,
+  'error', m.error, 'occurredAt', ${isoSql('m.occurred_at')}, 'sentAt', ${isoSql('m.sent_at')},
+  'deliveredAt', ${isoSql('m.delivered_at')}, 'readAt', ${isoSql('m.read_at')}, 'failedAt', ${isoSql('m.failed_at')},
+  'createdAt', ${isoSql('m.created_at')}, 'metadata', m.metadata,
+  'contactIdentifier', x.contact_identifier, 'contactReplyTo', x.contact_reply_to)`;
+
+/** Who a message goes to, in one organization: exactly one of phone (`waId`) and BSUID. */
+export interface Recipient {
+  organizationId: string;
+  livemode: boolean;
+  waId: string | null;
+  bsuid: string | null;
+  /** Templates may go to anyone, so their recipient becomes a contact; free-form content only to one who wrote. */
+  createMissing: boolean;
+}
+
+export const recipientKey = (recipient: Omit<Recipient, 'createMissing'>) =>
+  `${recipient.organizationId}/${recipient.livemode}/` +
+  (recipient.waId ? `wa:${recipient.waId}` : `bsuid:${recipient.bsuid}`);
+
+/**
+ * The contacts of these recipients, by `recipientKey`, in any organizations: those to create are
+ * created with their `contact.created` events, and every contact, new and existing, is answered in
+ * one statement (its SELECT sees the table as it was before the INSERT).
+ */
+export async function contactsOf(manager: EntityManager, recipients: Recipient[]): Promise<Map<string, Contact>> {
+  const byKey = new Map<string, Recipient>();
+  for (const recipient of recipients) {
+    const key = recipientKey(recipient);
+    const createMissing = recipient.createMissing || !!byKey.get(key)?.createMissing;
+    byKey.set(key, { ...recipient, createMissing });
+  }
+  const unique = [...byKey.values()];
+  const contacts = new Map<string, Contact>();
+  if (unique.length === 0) {
+    return contacts;
+  }
+  const rows = JSON.stringify(
+    unique.map((recipient) => ({
+      id: newId(),
+      event_id: newId(),
+      organization_id: recipient.organizationId,
+      livemode: recipient.livemode,
+      wa_id: recipient.waId,
+      bsuid: recipient.bsuid,
+      create_missing: recipient.createMissing,
+    })),
+  );
+  const found = await manager.query<Record<string, unknown>[]>(CONTACTS, [rows, new Date()]);
+  if (found.length < unique.length) {
+    // A contact another request created meanwhile: its row was committed after the statement began.
+    found.push(...(await manager.query<Record<string, unknown>[]>(EXISTING_CONTACTS, [rows])));
+  }
+  for (const contact of found.map((row) => entityFromRow(manager, Contact, row))) {
+    const scope = { organizationId: contact.organizationId, livemode: contact.livemode };
+    if (contact.waId) {
+      contacts.set(recipientKey({ ...scope, waId: contact.waId, bsuid: null }), contact);
+    }
+    if (contact.bsuid) {
+      contacts.set(recipientKey({ ...scope, waId: null, bsuid: contact.bsuid }), contact);
+    }
+  }
+  return contacts;
+}
+
+const RECIPIENTS = `x AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS x (id uuid, event_id uuid, organization_id uuid, livemode boolean,
+                                                    wa_id text, bsuid text, create_missing boolean))`;
+
+const EXISTING = `SELECT c.* FROM x JOIN contacts c
+    ON c.organization_id = x.organization_id AND c.livemode = x.livemode AND c.wa_id = x.wa_id
+  UNION ALL
+  SELECT c.* FROM x JOIN contacts c
+    ON c.organization_id = x.organization_id AND c.livemode = x.livemode AND c.bsuid = x.bsuid`;
+
+const EXISTING_CONTACTS = `WITH ${RECIPIENTS} ${EXISTING}`;
+
+const CONTACTS = `WITH ${RECIPIENTS},
+  inserted AS (
+    INSERT INTO contacts (id, organization_id, livemode, wa_id, bsuid, created_at, updated_at)
+    SELECT x.id, x.organization_id, x.livemode, x.wa_id, x.bsuid, $2, $2 FROM x WHERE x.create_missing
+    ON CONFLICT DO NOTHING RETURNING *),
+  created AS (
+    INSERT INTO events (id, organization_id, livemode, type, data)
+    SELECT x.event_id, c.organization_id, c.livemode, 'contact.created', ${contactJsonSql}
+      FROM inserted c JOIN x ON x.id = c.id
+     ORDER BY x.event_id)
+  SELECT * FROM inserted UNION ALL ${EXISTING}`;
+
+/** One outbound message to write, its contact known. */
+export interface OutboundRow {
+  id: string;
+  organizationId: string;
+  livemode: boolean;
+  phoneNumberId: string;
+  contact: Contact;
+  type: string;
+  content: Record<string, unknown>;
+  context: Record<string, unknown> | null;
+  metadata: Record<string, unknown> | null;
+  preview: string;
+  /** Free-form content needs the customer-service window open; a template does not. */
+  freeForm: boolean;
+  /** When the API accepted it: its `occurredAt`. */
+  at: Date;
+}
+
+/**
+ * Writes outbound messages `queued` with their `message.queued` events, and opens or updates their
+ * conversations (each message its conversation's last, the latest one where several share it), in
+ * one statement. A free-form message whose customer has not written to its phone in the last 24
+ * hours is not written. Answers the conversation id of each message written.
+ */
+export async function insertOutboundMessages(
+  manager: EntityManager,
+  rows: OutboundRow[],
+): Promise<Map<string, string>> {
+  if (rows.length === 0) {
+    return new Map();
+  }
+  const written = await preparedQuery<{ id: string; conversation_id: string }>(
+    manager,
+    'insert-outbound-messages',
+    INSERT_MESSAGES,
+    [
+      JSON.stringify(
+        rows.map((row) => ({
+          id: row.id,
+          event_id: newId(),
+          conversation_id: newId(),
+          organization_id: row.organizationId,
+          livemode: row.livemode,
+          phone_number_id: row.phoneNumberId,
+          contact_id: row.contact.id,
+          type: row.type,
+          content: row.content,
+          context: row.context,
+          metadata: row.metadata,
+          preview: row.preview,
+          free_form: row.freeForm,
+          at: row.at.toISOString(),
+          contact_identifier: contactIdentifier(row.contact),
+          contact_reply_to: contactReplyTo(row.contact),
+        })),
+      ),
+      SERVICE_WINDOW_MS,
+    ],
+  );
+  return new Map(written.map((row) => [row.id, row.conversation_id]));
+}
+
+/** The new value when the message is the conversation's latest; groups written at once may commit out of order. */
+const latest = (incoming: string, current: string) =>
+  `CASE WHEN (EXCLUDED.last_message_at, EXCLUDED.last_message_id) >= (conversations.last_message_at, conversations.last_message_id)
+     OR conversations.last_message_id IS NULL THEN ${incoming} ELSE ${current} END`;
+
+const INSERT_MESSAGES = `WITH x AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS x (
+      id uuid, event_id uuid, conversation_id uuid, organization_id uuid, livemode boolean, phone_number_id uuid,
+      contact_id uuid, type text, content jsonb, context jsonb, metadata jsonb, preview text, free_form boolean,
+      at timestamptz, contact_identifier text, contact_reply_to text)),
+  allowed AS (
+    SELECT x.* FROM x
+     WHERE NOT x.free_form OR EXISTS (
+       SELECT 1 FROM conversations c
+        WHERE c.phone_number_id = x.phone_number_id AND c.contact_id = x.contact_id
+          AND c.last_inbound_at > x.at - $2 * interval '1 millisecond')),
+  conversation AS (
+    INSERT INTO conversations (id, organization_id, livemode, phone_number_id, contact_id, last_message_at,
+                               last_message_id, last_message_preview, last_message_direction)
+    SELECT DISTINCT ON (a.phone_number_id, a.contact_id)
+           a.conversation_id, a.organization_id, a.livemode, a.phone_number_id, a.contact_id, a.at, a.id, a.preview,
+           'outbound'
+      FROM allowed a ORDER BY a.phone_number_id, a.contact_id, a.at DESC, a.id DESC
+    ON CONFLICT (phone_number_id, contact_id) DO UPDATE
+      SET last_message_id = ${latest('EXCLUDED.last_message_id', 'conversations.last_message_id')},
+          last_message_preview = ${latest('EXCLUDED.last_message_preview', 'conversations.last_message_preview')},
+          last_message_direction = ${latest('EXCLUDED.last_message_direction', 'conversations.last_message_direction')},
+          last_message_at = greatest(EXCLUDED.last_message_at, conversations.last_message_at),
+          updated_at = now()
+    RETURNING id, phone_number_id, contact_id),
+  inserted AS (
+    INSERT INTO messages (id, organization_id, livemode, phone_number_id, conversation_id, contact_id, direction, type,
+                          content, status, context, metadata, occurred_at, created_at, updated_at)
+    SELECT a.id, a.organization_id, a.livemode, a.phone_number_id, c.id, a.contact_id, 'outbound', a.type, a.content,
+           'queued', a.context, a.metadata, a.at, a.at, a.at
+      FROM allowed a JOIN conversation c ON c.phone_number_id = a.phone_number_id AND c.contact_id = a.contact_id
+    RETURNING id, organization_id, livemode, phone_number_id, conversation_id, contact_id, direction, type, content,
+              status, wa_message_id, context, referral, error, metadata, occurred_at, sent_at, delivered_at, read_at,
+              failed_at, created_at),
+  queued AS (
+    INSERT INTO events (id, organization_id, livemode, type, data, phone_number_id, message_id, message_sequence)
+    SELECT x.event_id, m.organization_id, m.livemode, 'message.queued', ${queuedEventJsonSql}, m.phone_number_id, m.id, 1
+      FROM inserted m JOIN x ON x.id = m.id
+     ORDER BY x.event_id)
+  SELECT id, conversation_id FROM inserted`;
