@@ -4,6 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import { Repository } from 'typeorm';
 import { AppException } from '../../common/errors/app.exception';
+import { GroupCommit, settle, Settled } from '../../common/group-commit';
 import { newId } from '../../common/ids';
 import { decodeCursor, toPage } from '../../common/pagination/cursor';
 import { Page } from '../../common/pagination/page';
@@ -13,22 +14,23 @@ import { MetaWebhookEvent, MetaWebhookEventStatus } from './meta-webhook-event.e
 
 /** The most payloads written by one INSERT. */
 const MAX_BATCH = 500;
+/** INSERTs running at once; payloads arriving meanwhile wait and are written together. */
+const INSERTS_IN_FLIGHT = 2;
 
 interface PendingEvent {
   id: string;
   object: string;
   /** The body exactly as Meta sent it: stored without a parse-and-serialize round trip. */
   rawJson: string;
-  resolve: () => void;
-  reject: (error: unknown) => void;
 }
 
 @Injectable()
 export class MetaWebhooksService {
   private readonly logger = new Logger(MetaWebhooksService.name);
-
-  private readonly pending: PendingEvent[] = [];
-  private flushScheduled = false;
+  private readonly groups = new GroupCommit<PendingEvent, { id: string }>((events) => this.storeGroup(events), {
+    maxItems: MAX_BATCH,
+    maxInFlight: INSERTS_IN_FLIGHT,
+  });
 
   constructor(
     @InjectRepository(MetaWebhookEvent) private readonly events: Repository<MetaWebhookEvent>,
@@ -40,79 +42,54 @@ export class MetaWebhooksService {
    * row stays `received`, so nothing acknowledged is lost: `requeueStalled` queues it again.
    *
    * Payloads arriving together are written together (group commit): one multi-row INSERT and one
-   * queued job per event-loop turn, so a burst costs a few round trips, not two per POST.
+   * queued job per group, so a burst costs a few round trips, not two per POST.
    */
   accept(payload: Record<string, unknown>, rawJson = JSON.stringify(payload)): Promise<{ id: string }> {
-    const event: PendingEvent = {
+    return this.groups.submit({
       id: newId(),
       object: typeof payload.object === 'string' ? payload.object.slice(0, 64) : 'unknown',
       rawJson,
-      resolve: () => undefined,
-      reject: () => undefined,
-    };
-    return new Promise((resolve, reject) => {
-      event.resolve = () => resolve({ id: event.id });
-      event.reject = reject;
-      this.pending.push(event);
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => void this.flush());
-      }
     });
   }
 
-  private async flush(): Promise<void> {
-    this.flushScheduled = false;
-    const batch = this.pending.splice(0, MAX_BATCH);
-    if (this.pending.length > 0) {
-      this.flushScheduled = true;
-      setImmediate(() => void this.flush());
+  private async storeGroup(group: PendingEvent[]): Promise<Settled<{ id: string }>[]> {
+    const outcomes = await this.store(group);
+    const stored = group.filter((_, index) => outcomes[index].ok);
+    if (stored.length > 0) {
+      // One job for the whole group, named after its first payload: ingestion then costs a few
+      // statements per burst instead of a job and several statements per payload.
+      const eventIds = stored.map((event) => event.id);
+      await this.queue
+        .add('ingest', { eventIds } satisfies MetaWebhookEventJobs['ingest'], { jobId: eventIds[0] })
+        .catch((error: unknown) => {
+          this.logger.error(`${stored.length} Meta webhook(s) stored but not queued: ${String(error)}`);
+        });
     }
-    const stored = await this.store(batch);
-    if (stored.length === 0) {
-      return;
-    }
-    // One job for the whole group, named after its first payload: ingestion then costs a few
-    // statements per burst instead of a job and several statements per payload.
-    const eventIds = stored.map((event) => event.id);
-    await this.queue
-      .add('ingest', { eventIds } satisfies MetaWebhookEventJobs['ingest'], { jobId: eventIds[0] })
-      .catch((error: unknown) => {
-        this.logger.error(`${stored.length} Meta webhook(s) stored but not queued: ${String(error)}`);
-      });
-    stored.forEach((event) => event.resolve());
+    return outcomes;
   }
 
   /**
-   * One INSERT for the batch; if PostgreSQL refuses it (say one payload holds `\u0000`, which jsonb
-   * rejects), each payload is tried alone so only the bad one fails. Returns those stored.
+   * One INSERT for the group; if PostgreSQL refuses it (say one payload holds `\u0000`, which jsonb
+   * rejects), each payload is tried alone so only the bad one fails.
    */
-  private async store(batch: PendingEvent[]): Promise<PendingEvent[]> {
-    const insert = (events: PendingEvent[]) =>
-      this.events.query(
+  private async store(group: PendingEvent[]): Promise<Settled<{ id: string }>[]> {
+    const insert = async (events: PendingEvent[]) => {
+      await this.events.query(
         `INSERT INTO meta_webhook_events (id, object, payload, status)
          SELECT id, object, payload::jsonb, 'received' FROM unnest($1::uuid[], $2::text[], $3::text[]) AS t (id, object, payload)`,
         [events.map((event) => event.id), events.map((event) => event.object), events.map((event) => event.rawJson)],
       );
+      return { id: events[0].id };
+    };
     try {
-      await insert(batch);
-      return batch;
+      await insert(group);
+      return group.map((event) => ({ ok: true, value: { id: event.id } }));
     } catch (error) {
-      if (batch.length === 1) {
-        batch[0].reject(error);
-        return [];
+      if (group.length === 1) {
+        return [{ ok: false, error }];
       }
     }
-    const stored: PendingEvent[] = [];
-    await Promise.all(
-      batch.map((event) =>
-        insert([event]).then(
-          () => stored.push(event),
-          (error: unknown) => event.reject(error),
-        ),
-      ),
-    );
-    return stored;
+    return Promise.all(group.map((event) => settle(() => insert([event]))));
   }
 
   findById(id: string): Promise<MetaWebhookEvent | null> {

@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { MetaApiError, OutboundMessage } from '@libs/meta-graph';
 import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
+import { GroupCommit, settle, Settled } from '../../../common/group-commit';
 import { newId } from '../../../common/ids';
 import { preparedQuery } from '../../../database/prepared-query';
 import { AppConfig } from '../../../config/app-config';
@@ -21,6 +22,8 @@ import { markDue, spreadSendJobs } from './send-job';
 
 /** Jobs per `addBulk` call. */
 const ENQUEUE_CHUNK = 1_000;
+/** Claims (and wamid stores) written at once, each for all the jobs that asked meanwhile. */
+const GROUPS = { maxItems: 200, maxInFlight: 2 };
 
 /**
  * Hands queued messages to Meta. Meta's answer only means "accepted": the statuses that follow
@@ -29,6 +32,9 @@ const ENQUEUE_CHUNK = 1_000;
 @Injectable()
 export class MessageDeliveryService {
   private readonly logger = new Logger(MessageDeliveryService.name);
+  /** Jobs running at once claim their messages together, and store their wamids together. */
+  private readonly claims = new GroupCommit<string, Attempt | string>((ids) => this.claimGroup(ids), GROUPS);
+  private readonly stores = new GroupCommit<WamidToStore, boolean>((stores) => this.storeGroup(stores), GROUPS);
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -44,7 +50,7 @@ export class MessageDeliveryService {
    * the job retries with backoff; on the last attempt, and for errors that will not pass, the message fails.
    */
   async deliver(messageId: string, lastAttempt: boolean): Promise<string> {
-    const attempt = await this.claim(messageId);
+    const attempt = await this.claims.submit(messageId);
     if (typeof attempt === 'string') {
       return attempt;
     }
@@ -72,16 +78,9 @@ export class MessageDeliveryService {
       const result = await graph.sendMessage(token, phone.metaPhoneNumberId, body as unknown as OutboundMessage);
       const waMessageId = result.messages[0].id;
       // Statuses carry our id (biz_opaque_callback_data), so one is parked only in the rare case it
-      // had neither; the common case is this one statement.
-      const [stored] = (await preparedQuery(
-        this.dataSource.manager,
-        'store-wamid',
-        `WITH stored AS (UPDATE messages SET wa_message_id = $2, updated_at = now() WHERE id = $1 RETURNING id)
-         SELECT EXISTS (SELECT 1 FROM parked_statuses WHERE phone_number_id = $3 AND wa_message_id = $2) AS parked
-           FROM stored`,
-        [message.id, waMessageId, phone.id],
-      )) as { parked: boolean }[];
-      if (stored?.parked) {
+      // had neither; the common case is one grouped statement.
+      const parked = await this.stores.submit({ messageId: message.id, waMessageId, phoneNumberId: phone.id });
+      if (parked) {
         await this.dataSource.transaction((manager) => applyParkedStatuses(manager, phone.id, message.id, waMessageId));
         this.events.nudge();
       }
@@ -97,17 +96,21 @@ export class MessageDeliveryService {
   }
 
   /**
-   * Marks the message `sending` and reads what the attempt needs, in one statement. A message no
-   * longer to send (sent, failed, cancelled, gone) answers its status instead.
+   * Marks the messages `sending` and reads what their attempts need, in one statement for all the
+   * jobs that claim at once. A message no longer to send (sent, failed, cancelled, gone) answers its
+   * status instead.
    */
-  private async claim(messageId: string): Promise<Attempt | string> {
-    const [row] = (await preparedQuery(
+  private async claimGroup(messageIds: string[]): Promise<Settled<Attempt | string>[]> {
+    const rows = await preparedQuery<ClaimedRow>(
       this.dataSource.manager,
-      'claim-message',
-      `WITH claimed AS (
-         UPDATE messages SET status = 'sending', updated_at = now()
-          WHERE id = $1 AND direction = 'outbound' AND status IN ('queued', 'sending') AND wa_message_id IS NULL
-          RETURNING id, organization_id, livemode, phone_number_id, contact_id, type, content, context)
+      'claim-messages',
+      `WITH locked AS (
+         SELECT id FROM messages
+          WHERE id = ANY($1::uuid[]) AND direction = 'outbound' AND status IN ('queued', 'sending') AND wa_message_id IS NULL
+          ORDER BY id FOR UPDATE),
+       claimed AS (
+         UPDATE messages m SET status = 'sending', updated_at = now() FROM locked WHERE m.id = locked.id
+          RETURNING m.id, m.organization_id, m.livemode, m.phone_number_id, m.contact_id, m.type, m.content, m.context)
        SELECT claimed.*, p.waba_id, p.meta_phone_number_id, c.id AS found_contact_id, c.wa_id, c.bsuid,
               w.meta_waba_id, w.name AS waba_name, w.livemode AS waba_livemode, w.is_sandbox, w.access_token_sealed,
               w.disconnected_at IS NOT NULL AS waba_disconnected
@@ -115,36 +118,56 @@ export class MessageDeliveryService {
          JOIN phone_numbers p ON p.id = claimed.phone_number_id
          JOIN wabas w ON w.id = p.waba_id
          LEFT JOIN contacts c ON c.id = claimed.contact_id`,
-      [messageId],
-    )) as ClaimedRow[];
-    if (!row) {
-      const [current] = (await this.dataSource.query(`SELECT status FROM messages WHERE id = $1`, [messageId])) as {
-        status: string;
-      }[];
-      return current?.status ?? 'missing';
+      [messageIds],
+    );
+    const claimed = new Map(rows.map((row) => [row.id, attemptOf(row)]));
+    const others = messageIds.filter((id) => !claimed.has(id));
+    const statuses = new Map(
+      others.length === 0
+        ? []
+        : (
+            await this.dataSource.query<{ id: string; status: string }[]>(
+              `SELECT id, status FROM messages WHERE id = ANY($1::uuid[])`,
+              [others],
+            )
+          ).map((row) => [row.id, row.status]),
+    );
+    return messageIds.map((id) => ({ ok: true, value: claimed.get(id) ?? statuses.get(id) ?? 'missing' }));
+  }
+
+  /**
+   * Stores the wamids Meta answered, in one statement for all the jobs that store at once; answers
+   * for each whether a status for it was parked (it came before its wamid was known).
+   */
+  private async storeGroup(stores: WamidToStore[]): Promise<Settled<boolean>[]> {
+    const store = (group: WamidToStore[]) =>
+      preparedQuery<{ id: string; parked: boolean }>(
+        this.dataSource.manager,
+        'store-wamids',
+        `WITH s AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[]) AS s (id, wa_message_id, phone_number_id)),
+         locked AS (SELECT m.id FROM messages m JOIN s ON s.id = m.id ORDER BY m.id FOR UPDATE OF m),
+         stored AS (
+           UPDATE messages m SET wa_message_id = s.wa_message_id, updated_at = now()
+             FROM s JOIN locked ON locked.id = s.id WHERE m.id = s.id
+           RETURNING m.id, s.wa_message_id, s.phone_number_id)
+         SELECT stored.id, EXISTS (SELECT 1 FROM parked_statuses p
+                                    WHERE p.phone_number_id = stored.phone_number_id
+                                      AND p.wa_message_id = stored.wa_message_id) AS parked
+           FROM stored`,
+        [group.map((s) => s.messageId), group.map((s) => s.waMessageId), group.map((s) => s.phoneNumberId)],
+      );
+    const parkedIn = (rows: { id: string; parked: boolean }[], one: WamidToStore) =>
+      rows.find((row) => row.id === one.messageId)?.parked ?? false;
+    try {
+      const rows = await store(stores);
+      return stores.map((one) => ({ ok: true, value: parkedIn(rows, one) }));
+    } catch (error) {
+      if (stores.length === 1) {
+        throw error;
+      }
+      // The messages reached Meta: one store the database refuses must not make the others send again.
+      return Promise.all(stores.map((one) => settle(async () => parkedIn(await store([one]), one))));
     }
-    return {
-      message: {
-        id: row.id,
-        organizationId: row.organization_id,
-        livemode: row.livemode,
-        phoneNumberId: row.phone_number_id,
-        type: row.type,
-        content: row.content,
-        context: row.context,
-      },
-      phone: { id: row.phone_number_id, wabaId: row.waba_id, metaPhoneNumberId: row.meta_phone_number_id },
-      waba: {
-        id: row.waba_id,
-        metaWabaId: row.meta_waba_id,
-        name: row.waba_name,
-        livemode: row.waba_livemode,
-        isSandbox: row.is_sandbox,
-        accessTokenSealed: row.access_token_sealed,
-        disconnected: row.waba_disconnected,
-      },
-      contact: row.found_contact_id ? { waId: row.wa_id, bsuid: row.bsuid } : null,
-    };
   }
 
   private async fail(
@@ -260,6 +283,37 @@ interface ClaimedRow {
   is_sandbox: boolean;
   access_token_sealed: string;
   waba_disconnected: boolean;
+}
+
+interface WamidToStore {
+  messageId: string;
+  waMessageId: string;
+  phoneNumberId: string;
+}
+
+function attemptOf(row: ClaimedRow): Attempt {
+  return {
+    message: {
+      id: row.id,
+      organizationId: row.organization_id,
+      livemode: row.livemode,
+      phoneNumberId: row.phone_number_id,
+      type: row.type,
+      content: row.content,
+      context: row.context,
+    },
+    phone: { id: row.phone_number_id, wabaId: row.waba_id, metaPhoneNumberId: row.meta_phone_number_id },
+    waba: {
+      id: row.waba_id,
+      metaWabaId: row.meta_waba_id,
+      name: row.waba_name,
+      livemode: row.waba_livemode,
+      isSandbox: row.is_sandbox,
+      accessTokenSealed: row.access_token_sealed,
+      disconnected: row.waba_disconnected,
+    },
+    contact: row.found_contact_id ? { waId: row.wa_id, bsuid: row.bsuid } : null,
+  };
 }
 
 interface Attempt {

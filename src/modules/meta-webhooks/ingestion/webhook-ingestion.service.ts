@@ -78,8 +78,10 @@ export class WebhookIngestionService {
     const summary: IngestionSummary = { events: events.length, messages: 0, duplicates: 0, statuses: 0, parked: 0 };
     const outcomes: Outcome[] = [];
     let failure: unknown = null;
+    // Payloads received together mostly name the same phones: each is read once per job.
+    const phones = new Map<string, Promise<PhoneNumber | null>>();
     for (const event of events) {
-      const result = await this.ingestPayload(event.payload).catch((error: unknown) => {
+      const result = await this.ingestPayload(event.payload, phones).catch((error: unknown) => {
         failure ??= error;
         outcomes.push({ id: event.id, status: 'failed', error: String(error) });
         return null;
@@ -109,7 +111,10 @@ export class WebhookIngestionService {
     return summary;
   }
 
-  private async ingestPayload(payload: WebhookPayload): Promise<IngestionResult> {
+  private async ingestPayload(
+    payload: WebhookPayload,
+    phones: Map<string, Promise<PhoneNumber | null>>,
+  ): Promise<IngestionResult> {
     const result: IngestionResult = {
       messages: 0,
       duplicates: 0,
@@ -121,7 +126,7 @@ export class WebhookIngestionService {
     for (const entry of payload.entry ?? []) {
       for (const change of entry.changes ?? []) {
         if (change.field === 'messages') {
-          await this.ingestMessages(change.value as MessagesValue, result);
+          await this.ingestMessages(change.value as MessagesValue, result, phones);
         } else if (change.field === 'message_template_status_update') {
           await this.ingestTemplateStatus(entry.id, change.value as TemplateStatusUpdateValue, result);
         } else if (change.field === 'account_update') {
@@ -136,9 +141,16 @@ export class WebhookIngestionService {
     return result;
   }
 
-  private async ingestMessages(value: MessagesValue, result: IngestionResult): Promise<void> {
+  private async ingestMessages(
+    value: MessagesValue,
+    result: IngestionResult,
+    phones: Map<string, Promise<PhoneNumber | null>>,
+  ): Promise<void> {
     const metaPhoneId = value.metadata?.phone_number_id;
-    const phone = metaPhoneId ? await this.findPhone(metaPhoneId) : null;
+    if (metaPhoneId && !phones.has(metaPhoneId)) {
+      phones.set(metaPhoneId, this.findPhone(metaPhoneId));
+    }
+    const phone = metaPhoneId ? await phones.get(metaPhoneId)! : null;
     if (!phone) {
       result.unknownPhones.push(String(metaPhoneId));
       return;
