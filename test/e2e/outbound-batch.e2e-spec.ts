@@ -36,17 +36,19 @@ describe('Sending in batches', () => {
         { to: first },
         { to: customerPhone(), components: [{ type: 'body', parameters: [{ type: 'text', text: 'x' }] }] },
         { to: customerPhone(), recipient: 'US.1234' },
+        { to: customerPhone(), metadata: { note: 'nul \u0000' } },
       ],
     });
     expect(accepted.response.status).toBe(202);
     const batch = accepted.data!.data;
-    expect(batch).toMatchObject({ recipients: 6, accepted: 2, counts: { queued: 2 } });
+    expect(batch).toMatchObject({ recipients: 7, accepted: 2, counts: { queued: 2 } });
     expect(batch.messages.map((message) => message.index)).toEqual([0, 2]);
     expect(batch.rejected).toEqual([
       expect.objectContaining({ index: 1, code: 'VALIDATION_ERROR', field: 'recipients[1].to' }),
       expect.objectContaining({ index: 3, code: 'VALIDATION_ERROR', message: 'The same customer as recipients[0]' }),
       expect.objectContaining({ index: 4, code: 'TEMPLATE_PARAMETER_MISMATCH' }),
       expect.objectContaining({ index: 5, code: 'VALIDATION_ERROR', field: 'recipients[5]' }),
+      expect.objectContaining({ index: 6, code: 'VALIDATION_ERROR', field: 'recipients[6].metadata.note' }),
     ]);
 
     const done = await waitFor('the batch to be read', async () => {

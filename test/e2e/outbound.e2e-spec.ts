@@ -127,6 +127,13 @@ describe('Sending messages', () => {
       'interactive.action.buttons',
     ],
     ['a missing type object', { type: 'location' }, 'location'],
+    ['a NUL character, which PostgreSQL cannot store', { type: 'text', text: { body: 'a\u0000b' } }, 'text.body'],
+    ['half an emoji', { type: 'text', text: { body: 'broken \ud83d' } }, 'text.body'],
+    [
+      'a NUL character in metadata',
+      { type: 'text', text: { body: 'hi' }, metadata: { note: '\u0000' } },
+      'metadata.note',
+    ],
   ])('refuses %s before queueing, naming the field', async (_case, message, field) => {
     const { key, phoneNumberId } = await sandboxTenant(service);
     const { to } = await customerWrites(service, key, phoneNumberId);
@@ -334,5 +341,18 @@ describe('Sending messages', () => {
     expect(contacts.data!.data.map((contact) => contact.waId).sort()).toEqual(
       [chatting, stranger].map((phone) => phone.slice(1)).sort(),
     );
+  });
+  it('sends a long text whose preview would end in half an emoji', async () => {
+    const { key, phoneNumberId } = await sandboxTenant(service);
+    const { to } = await customerWrites(service, key, phoneNumberId);
+    // The emoji starts where the 200-character preview is cut.
+    const body = `${'x'.repeat(198)}😀 and more`;
+    const result = await sendMessage(service, key, { phoneNumberId, to, type: 'text', text: { body } });
+    expect(result.response.status).toBe(202);
+    const conversation = await service.api.GET('/v1/conversations/{conversationId}', {
+      headers: bearer(key),
+      params: { path: { conversationId: result.data!.data.conversationId! } },
+    });
+    expect(conversation.data!.data.lastMessagePreview).toBe(`${'x'.repeat(198)}…`);
   });
 });

@@ -42,7 +42,12 @@ export function previewOf(type: string, content: Record<string, unknown>): strin
     (type === 'reaction' && typeof body?.emoji === 'string' && `Reacted ${body.emoji}`) ||
     (type === 'interactive' && interactiveTitle(body)) ||
     `[${type}]`;
-  return text.length > PREVIEW_LENGTH ? `${text.slice(0, PREVIEW_LENGTH - 1)}…` : text;
+  if (text.length <= PREVIEW_LENGTH) {
+    return text;
+  }
+  const cut = text.slice(0, PREVIEW_LENGTH - 1);
+  // Never half an emoji: a lone surrogate is not valid text (jsonb refuses it).
+  return `${/[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut}…`;
 }
 
 function interactiveTitle(interactive: Record<string, unknown> | undefined): string | undefined {

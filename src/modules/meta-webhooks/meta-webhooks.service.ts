@@ -73,13 +73,12 @@ export class MetaWebhooksService {
    * rejects), each payload is tried alone so only the bad one fails.
    */
   private async store(group: PendingEvent[]): Promise<Settled<{ id: string }>[]> {
-    const insert = async (events: PendingEvent[]) => {
+    const insert = async (events: PendingEvent[]): Promise<void> => {
       await this.events.query(
         `INSERT INTO meta_webhook_events (id, object, payload, status)
          SELECT id, object, payload::jsonb, 'received' FROM unnest($1::uuid[], $2::text[], $3::text[]) AS t (id, object, payload)`,
         [events.map((event) => event.id), events.map((event) => event.object), events.map((event) => event.rawJson)],
       );
-      return { id: events[0].id };
     };
     try {
       await insert(group);
@@ -89,7 +88,7 @@ export class MetaWebhooksService {
         return [{ ok: false, error }];
       }
     }
-    return Promise.all(group.map((event) => settle(() => insert([event]))));
+    return Promise.all(group.map((event) => settle(() => insert([event]).then(() => ({ id: event.id })))));
   }
 
   findById(id: string): Promise<MetaWebhookEvent | null> {

@@ -12,7 +12,7 @@ import { MessageDto } from '../dto/message.dto';
 import { MessageContentDto, MessageSendDto } from '../dto/message-send.dto';
 import { Message } from '../message.entity';
 import { MessageWriterService } from './message-writer.service';
-import { checkedMetaBody, waIdOf } from './send-rules';
+import { assertStorableText, checkedMetaBody, waIdOf } from './send-rules';
 
 /**
  * Accepts a message: every rule Meta would enforce is checked here (limits, window, phone,
@@ -39,6 +39,8 @@ export class MessageSenderService {
       ]);
     }
     const content = contentOf(dto);
+    assertStorableText(content, '');
+    assertStorableText(dto.metadata, 'metadata');
     const messageId = newId();
     const quoted = dto.replyTo ? await this.quoted(principal, dto.replyTo) : null;
     checkedMetaBody({

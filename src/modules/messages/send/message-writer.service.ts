@@ -106,9 +106,10 @@ export class MessageWriterService {
     }
     const written = [...outcomes.values()].flatMap((outcome) => (outcome.ok ? [outcome.value] : []));
     if (written.length > 0) {
-      // The messages are committed: a job lost here is queued again by the reconciler.
+      // The messages are committed, so their senders are answered without waiting for the queue: a
+      // slow or failing Redis holds back no later group, and a job lost here is queued again by the reconciler.
       const jobs = written.map((message) => sendJob(this.config, message.id, message.phoneNumberId));
-      await this.queue.addBulk(jobs).catch((error: unknown) => {
+      this.queue.addBulk(jobs).catch((error: unknown) => {
         this.logger.error(`${jobs.length} accepted message(s) stored but not queued: ${String(error)}`);
       });
       this.events.nudge();
@@ -205,6 +206,7 @@ function rowOf(draft: SendDraft, contact: Contact): OutboundRow {
     metadata: draft.metadata,
     preview: previewOf(draft.type, draft.content),
     freeForm: draft.type !== 'template',
+    batchId: null,
     at: draft.acceptedAt,
   };
 }

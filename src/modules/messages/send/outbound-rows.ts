@@ -56,7 +56,8 @@ export async function contactsOf(manager: EntityManager, recipients: Recipient[]
     const createMissing = recipient.createMissing || !!byKey.get(key)?.createMissing;
     byKey.set(key, { ...recipient, createMissing });
   }
-  const unique = [...byKey.values()];
+  // In key order, so that groups creating the same new contacts at once wait for each other instead of deadlocking.
+  const unique = [...byKey.keys()].sort().map((key) => byKey.get(key)!);
   const contacts = new Map<string, Contact>();
   if (unique.length === 0) {
     return contacts;
@@ -127,6 +128,7 @@ export interface OutboundRow {
   preview: string;
   /** Free-form content needs the customer-service window open; a template does not. */
   freeForm: boolean;
+  batchId: string | null;
   /** When the API accepted it: its `occurredAt`. */
   at: Date;
 }
@@ -134,7 +136,7 @@ export interface OutboundRow {
 /**
  * Writes outbound messages `queued` with their `message.queued` events, and opens or updates their
  * conversations (each message its conversation's last, the latest one where several share it), in
- * one statement. A free-form message whose customer has not written to its phone in the last 24
+ * one statement; a batch's messages name it (their events carry `batchId`). A free-form message whose customer has not written to its phone in the last 24
  * hours is not written. Answers the conversation id of each message written.
  */
 export async function insertOutboundMessages(
@@ -164,6 +166,7 @@ export async function insertOutboundMessages(
           metadata: row.metadata,
           preview: row.preview,
           free_form: row.freeForm,
+          batch_id: row.batchId,
           at: row.at.toISOString(),
           contact_identifier: contactIdentifier(row.contact),
           contact_reply_to: contactReplyTo(row.contact),
@@ -184,7 +187,7 @@ const INSERT_MESSAGES = `WITH x AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS x (
       id uuid, event_id uuid, conversation_id uuid, organization_id uuid, livemode boolean, phone_number_id uuid,
       contact_id uuid, type text, content jsonb, context jsonb, metadata jsonb, preview text, free_form boolean,
-      at timestamptz, contact_identifier text, contact_reply_to text)),
+      batch_id uuid, at timestamptz, contact_identifier text, contact_reply_to text)),
   allowed AS (
     SELECT x.* FROM x
      WHERE NOT x.free_form OR EXISTS (
@@ -206,17 +209,19 @@ const INSERT_MESSAGES = `WITH x AS (
           updated_at = now()
     RETURNING id, phone_number_id, contact_id),
   inserted AS (
-    INSERT INTO messages (id, organization_id, livemode, phone_number_id, conversation_id, contact_id, direction, type,
-                          content, status, context, metadata, occurred_at, created_at, updated_at)
-    SELECT a.id, a.organization_id, a.livemode, a.phone_number_id, c.id, a.contact_id, 'outbound', a.type, a.content,
-           'queued', a.context, a.metadata, a.at, a.at, a.at
+    INSERT INTO messages (id, organization_id, livemode, phone_number_id, conversation_id, contact_id, batch_id,
+                          direction, type, content, status, context, metadata, occurred_at, created_at, updated_at)
+    SELECT a.id, a.organization_id, a.livemode, a.phone_number_id, c.id, a.contact_id, a.batch_id, 'outbound', a.type,
+           a.content, 'queued', a.context, a.metadata, a.at, a.at, a.at
       FROM allowed a JOIN conversation c ON c.phone_number_id = a.phone_number_id AND c.contact_id = a.contact_id
-    RETURNING id, organization_id, livemode, phone_number_id, conversation_id, contact_id, direction, type, content,
-              status, wa_message_id, context, referral, error, metadata, occurred_at, sent_at, delivered_at, read_at,
-              failed_at, created_at),
+    RETURNING id, organization_id, livemode, phone_number_id, conversation_id, contact_id, batch_id, direction, type,
+              content, status, wa_message_id, context, referral, error, metadata, occurred_at, sent_at, delivered_at,
+              read_at, failed_at, created_at),
   queued AS (
     INSERT INTO events (id, organization_id, livemode, type, data, phone_number_id, message_id, message_sequence)
-    SELECT x.event_id, m.organization_id, m.livemode, 'message.queued', ${queuedEventJsonSql}, m.phone_number_id, m.id, 1
+    SELECT x.event_id, m.organization_id, m.livemode, 'message.queued',
+           ${queuedEventJsonSql} || CASE WHEN m.batch_id IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('batchId', m.batch_id) END,
+           m.phone_number_id, m.id, 1
       FROM inserted m JOIN x ON x.id = m.id
      ORDER BY x.event_id)
   SELECT id, conversation_id FROM inserted`;

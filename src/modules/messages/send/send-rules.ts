@@ -117,3 +117,24 @@ export function assertTemplateParameters(template: Template, components: unknown
 export function waIdOf(to: string): string {
   return to.replace(/[\s+\-()]/g, '');
 }
+
+/** NUL, or half of a UTF-16 surrogate pair: text PostgreSQL cannot store in jsonb. */
+// eslint-disable-next-line no-control-regex -- NUL is the character looked for
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** `VALIDATION_ERROR` naming the first string in `value` that holds text no message can carry. */
+export function assertStorableText(value: unknown, field: string): void {
+  if (typeof value === 'string') {
+    if (UNSTORABLE.test(value)) {
+      throw AppException.validation('Invalid request: text holds a NUL character or half an emoji', [
+        { field, message: 'invalid characters (NUL or a lone UTF-16 surrogate)' },
+      ]);
+    }
+  } else if (Array.isArray(value)) {
+    value.forEach((item, index) => assertStorableText(item, `${field}[${index}]`));
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      assertStorableText(item, field ? `${field}.${key}` : key);
+    }
+  }
+}
