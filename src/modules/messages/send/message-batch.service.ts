@@ -88,11 +88,12 @@ export class MessageBatchService {
 
     const scope = { organizationId: principal.organizationId, livemode: principal.livemode };
     const { batch, accepted } = await this.dataSource.transaction(async (manager) => {
-      const contacts = await contactsOf(
-        manager,
-        candidates.map((candidate) => ({ ...scope, ...candidate, createMissing: isTemplate })),
+      const recipients = candidates.map(({ waId, bsuid }) => ({ ...scope, waId, bsuid, createMissing: isTemplate }));
+      const contacts = await contactsOf(manager, recipients);
+      const contactOfCandidate = new Map(
+        candidates.map((candidate, index) => [candidate, contacts.get(recipientKey(recipients[index]))]),
       );
-      const contactOf = (candidate: Candidate) => contacts.get(recipientKey({ ...scope, ...candidate }));
+      const contactOf = (candidate: Candidate) => contactOfCandidate.get(candidate);
       const indexOfContact = new Map<string, number>();
       const known = candidates.filter((candidate) => {
         const contact = contactOf(candidate);
