@@ -134,6 +134,11 @@ describe('Sending messages', () => {
       { type: 'text', text: { body: 'hi' }, metadata: { note: '\u0000' } },
       'metadata.note',
     ],
+    [
+      'half an emoji in a metadata key',
+      { type: 'text', text: { body: 'hi' }, metadata: { 'k\ud83d': 1 } },
+      'metadata.k\ud83d',
+    ],
   ])('refuses %s before queueing, naming the field', async (_case, message, field) => {
     const { key, phoneNumberId } = await sandboxTenant(service);
     const { to } = await customerWrites(service, key, phoneNumberId);

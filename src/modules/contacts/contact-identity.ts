@@ -78,8 +78,9 @@ export async function resolveContact(
 
 /** Moves everything of `from` to `into`, then deletes `from`. Conversations on the same phone become one. */
 async function mergeContacts(manager: EntityManager, from: Contact, into: Contact): Promise<Contact> {
-  // Waits for transactions still writing rows that name `from` (their foreign keys hold a share lock
-  // on it), so what they wrote is moved too; later ones wait for this and then find it gone.
+  // Waits for transactions whose rows naming `from` are already checked against it (a foreign key
+  // check holds a share lock), so what they wrote is moved, not deleted with it; a send still
+  // writing then fails on `from` being gone (or on a deadlock PostgreSQL breaks), never silently.
   await manager.query(`SELECT 1 FROM contacts WHERE id = $1 FOR UPDATE`, [from.id]);
   await manager.query(
     `WITH clash AS (

@@ -125,7 +125,7 @@ export class MessageBatchService {
       await manager.insert(MessageBatch, row);
       // One millisecond-precision time for the messages and their conversations' last activity (list cursors carry it).
       const now = new Date();
-      await insertOutboundMessages(
+      const written = await insertOutboundMessages(
         manager,
         accepted.map((candidate) => ({
           id: candidate.messageId,
@@ -143,6 +143,10 @@ export class MessageBatchService {
           at: now,
         })),
       );
+      if (written.size !== accepted.length) {
+        // Rolls the batch back: what it reports accepted must be exactly what it wrote.
+        throw new Error(`Batch ${row.id}: ${written.size} of ${accepted.length} accepted messages written`);
+      }
       return { batch: await manager.getRepository(MessageBatch).findOneByOrFail({ id: row.id }), accepted };
     });
     if (accepted.length > 0) {

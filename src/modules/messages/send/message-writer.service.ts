@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
@@ -48,6 +48,8 @@ export interface SendDraft {
 const MAX_GROUP = 500;
 /** Groups written at once (each holds a database connection while it writes). */
 const GROUPS_IN_FLIGHT = 3;
+/** Groups whose send jobs may be on their way to the queue while later groups are written. */
+const MAX_ADDS_PENDING = 20;
 
 /**
  * Writes accepted single sends with group commit: the sends that arrive while earlier groups are
@@ -56,8 +58,10 @@ const GROUPS_IN_FLIGHT = 3;
  * send jobs added in one call. A send is answered only once its message is committed.
  */
 @Injectable()
-export class MessageWriterService {
+export class MessageWriterService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(MessageWriterService.name);
+  /** Send jobs on their way to the queue: shutdown waits for them. */
+  private readonly adding = new Set<Promise<unknown>>();
   private readonly groups = new GroupCommit<SendDraft, Message>((drafts) => this.writeGroup(drafts), {
     maxItems: MAX_GROUP,
     maxInFlight: GROUPS_IN_FLIGHT,
@@ -78,6 +82,10 @@ export class MessageWriterService {
    */
   write(draft: SendDraft): Promise<Message> {
     return this.groups.submit(draft);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.adding);
   }
 
   private async writeGroup(drafts: SendDraft[]): Promise<Settled<Message>[]> {
@@ -109,9 +117,17 @@ export class MessageWriterService {
       // The messages are committed, so their senders are answered without waiting for the queue: a
       // slow or failing Redis holds back no later group, and a job lost here is queued again by the reconciler.
       const jobs = written.map((message) => sendJob(this.config, message.id, message.phoneNumberId));
-      this.queue.addBulk(jobs).catch((error: unknown) => {
-        this.logger.error(`${jobs.length} accepted message(s) stored but not queued: ${String(error)}`);
-      });
+      const adding = this.queue
+        .addBulk(jobs)
+        .catch((error: unknown) => {
+          this.logger.error(`${jobs.length} accepted message(s) stored but not queued: ${String(error)}`);
+        })
+        .finally(() => this.adding.delete(adding));
+      this.adding.add(adding);
+      if (this.adding.size > MAX_ADDS_PENDING) {
+        // A stalled queue holds back new groups rather than piling up their jobs in memory.
+        await adding;
+      }
       this.events.nudge();
     }
     return drafts.map((draft, index) => (checked[index].ok ? outcomes.get(draft)! : checked[index]));

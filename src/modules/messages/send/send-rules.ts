@@ -134,7 +134,9 @@ export function assertStorableText(value: unknown, field: string): void {
     value.forEach((item, index) => assertStorableText(item, `${field}[${index}]`));
   } else if (typeof value === 'object' && value !== null) {
     for (const [key, item] of Object.entries(value)) {
-      assertStorableText(item, field ? `${field}.${key}` : key);
+      const itemField = field ? `${field}.${key}` : key;
+      assertStorableText(key, itemField);
+      assertStorableText(item, itemField);
     }
   }
 }
