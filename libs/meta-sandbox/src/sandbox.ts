@@ -42,7 +42,7 @@ class GraphSandbox implements MetaSandbox {
     const state = new SandboxState();
     this.context = {
       state,
-      limits: new RateLimits(),
+      limits: new RateLimits(options.clock),
       webhooks: new WebhookDispatcher(options.appSecret, options.webhookRetry ?? { attempts: 5, backoffMs: 500 }),
       statusDelaysMs: options.statusDelaysMs ?? { sent: 0, delivered: 100, read: 200 },
       templateReviewDelayMs: options.templateReviewDelayMs ?? 1000,

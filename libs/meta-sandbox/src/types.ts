@@ -32,6 +32,8 @@ export interface SandboxOptions {
   enforceServiceWindow?: boolean;
   /** Reported in `facebook-api-version` for unversioned calls; any `vNN.N` in the path is accepted. Default v25.0. */
   apiVersion?: string;
+  /** The time in ms the rate limits go by; default `Date.now`. A test can hold it still to check a limit at one instant. */
+  clock?: () => number;
 }
 
 export type QualityRating = 'GREEN' | 'YELLOW' | 'RED' | 'UNKNOWN';
