@@ -168,6 +168,24 @@ describe('Sending in batches', () => {
     expect(contacts.data!.data.map((contact) => contact.waId)).toEqual([wrote.slice(1)]);
   });
 
+  it('refuses shared template parameters that do not fit for every recipient without components of their own', async () => {
+    const { key, phoneNumberId } = await sandboxTenant(service, { syncTemplates: true });
+    const [first, second, third] = customers(3);
+    const result = await sendBatch(service, key, {
+      phoneNumberId,
+      type: 'template',
+      template: { ...helloWorld, components: [{ type: 'body', parameters: [{ type: 'text', text: 'x' }] }] },
+      // The third gives its own components, which fit (hello_world takes no parameters).
+      recipients: [{ to: first }, { to: second }, { to: third, components: [] }],
+    });
+    expect(result.response.status).toBe(202);
+    expect(result.data!.data.messages.map((message) => message.index)).toEqual([2]);
+    expect(result.data!.data.rejected).toEqual([
+      expect.objectContaining({ index: 0, code: 'TEMPLATE_PARAMETER_MISMATCH' }),
+      expect.objectContaining({ index: 1, code: 'TEMPLATE_PARAMETER_MISMATCH' }),
+    ]);
+  });
+
   it('refuses a bad content or too many recipients whole, storing nothing, and hides batches from other organizations', async () => {
     const { key, phoneNumberId } = await sandboxTenant(service, { syncTemplates: true });
     const badContent = await sendBatch(service, key, {

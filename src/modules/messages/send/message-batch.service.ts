@@ -206,6 +206,11 @@ function checkRecipients(
   checkMedia: (content: Record<string, unknown>) => void,
 ): Candidate[] {
   const shared = contentOf(dto);
+  // Recipients without components of their own get the shared content, whose Meta body was checked
+  // up front: its template parameters are checked once here, for all of them.
+  const sharedProblem = template
+    ? problemOf(() => assertTemplateParameters(template, templateComponents(shared)))
+    : null;
   const firstIndexOf = new Map<string, number>();
   const candidates: Candidate[] = [];
   dto.recipients.forEach((recipient, index) => {
@@ -236,15 +241,15 @@ function checkRecipients(
       assertStorableText(recipient.components, `${field}.components`);
       assertStorableText(recipient.metadata, `${field}.metadata`);
       const messageId = newId();
-      checkedMetaBody(
-        { type: dto.type, content, to: waId && `+${waId}`, recipient: bsuid, contextWaMessageId: null, messageId },
-        `${field}.`,
-      );
-      if (template) {
-        assertTemplateParameters(template, (content.template as Record<string, unknown>).components);
-      }
       if (recipient.components) {
+        checkedMetaBody(
+          { type: dto.type, content, to: waId && `+${waId}`, recipient: bsuid, contextWaMessageId: null, messageId },
+          `${field}.`,
+        );
+        assertTemplateParameters(template!, templateComponents(content));
         checkMedia(content);
+      } else if (sharedProblem) {
+        throw sharedProblem;
       }
       const metadata = dto.metadata || recipient.metadata ? { ...dto.metadata, ...recipient.metadata } : null;
       candidates.push({ index, waId, bsuid, content, metadata, messageId });
@@ -259,6 +264,20 @@ function checkRecipients(
     }
   });
   return candidates;
+}
+
+function templateComponents(content: Record<string, unknown>): unknown {
+  return (content.template as Record<string, unknown>).components;
+}
+
+/** The error `check` throws, or null. */
+function problemOf(check: () => void): unknown {
+  try {
+    check();
+    return null;
+  } catch (error) {
+    return error;
+  }
 }
 
 function identityOf(recipient: BatchRecipientDto, field: string): { waId: string | null; bsuid: string | null } {
