@@ -204,18 +204,21 @@ describe('Meta sandbox contract', () => {
         displayPhoneNumber: '+1 555-010-0002',
         verifiedName: 'Busy',
       }).id;
-      heldAt = Date.now();
-      try {
-        const results = await Promise.all(
-          Array.from({ length: 200 }, (_, index) =>
+      // hello_world to `count` distinct customers at once.
+      const burst = (count: number, prefix: string) =>
+        Promise.all(
+          Array.from({ length: count }, (_, index) =>
             graph('POST', `${busy}/messages`, {
               messaging_product: 'whatsapp',
-              to: `1650666${String(index).padStart(4, '0')}`,
+              to: `${prefix}${String(index).padStart(4, '0')}`,
               type: 'template',
               template: { name: 'hello_world', language: { code: 'en_US' } },
             }),
           ),
         );
+      heldAt = Date.now();
+      try {
+        const results = await burst(200, '1650666');
         const throttled = results.filter((result) => result.status !== 200);
         // One second's budget of a STANDARD phone, at one instant: 80 pass, the other 120 are refused.
         expect(results.length - throttled.length).toBe(80);
@@ -224,16 +227,7 @@ describe('Meta sandbox contract', () => {
 
         // A second later, the next second's budget.
         heldAt += 1000;
-        const next = await Promise.all(
-          Array.from({ length: 81 }, (_, index) =>
-            graph('POST', `${busy}/messages`, {
-              messaging_product: 'whatsapp',
-              to: `1650667${String(index).padStart(4, '0')}`,
-              type: 'template',
-              template: { name: 'hello_world', language: { code: 'en_US' } },
-            }),
-          ),
-        );
+        const next = await burst(81, '1650667');
         expect(next.filter((result) => result.status === 200)).toHaveLength(80);
       } finally {
         heldAt = undefined;
