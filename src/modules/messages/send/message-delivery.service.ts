@@ -156,17 +156,17 @@ export class MessageDeliveryService {
            FROM stored`,
         [group.map((s) => s.messageId), group.map((s) => s.waMessageId), group.map((s) => s.phoneNumberId)],
       );
-    const parkedIn = (rows: { id: string; parked: boolean }[], one: WamidToStore) =>
-      rows.find((row) => row.id === one.messageId)?.parked ?? false;
+    const parkedIn = (rows: { id: string; parked: boolean }[]) =>
+      new Set(rows.filter((row) => row.parked).map((row) => row.id));
     try {
-      const rows = await store(stores);
-      return stores.map((one) => ({ ok: true, value: parkedIn(rows, one) }));
+      const parked = parkedIn(await store(stores));
+      return stores.map((one) => ({ ok: true, value: parked.has(one.messageId) }));
     } catch (error) {
       if (stores.length === 1) {
         throw error;
       }
       // The messages reached Meta: one store the database refuses must not make the others send again.
-      return Promise.all(stores.map((one) => settle(async () => parkedIn(await store([one]), one))));
+      return Promise.all(stores.map((one) => settle(async () => parkedIn(await store([one])).has(one.messageId))));
     }
   }
 
