@@ -14,6 +14,7 @@ import { Template } from '../modules/templates/template.entity';
 import { Templates1764400000000 } from './migrations/1764400000000-Templates';
 import { MessageBatchesAndPacing1764600000000 } from './migrations/1764600000000-MessageBatchesAndPacing';
 import { MessageDueAt1764700000000 } from './migrations/1764700000000-MessageDueAt';
+import { MessageAttempts1764800000000 } from './migrations/1764800000000-MessageAttempts';
 import { MessageBatch } from '../modules/messages/message-batch.entity';
 import { Media } from '../modules/media/media.entity';
 import { MediaUpload } from '../modules/media/media-upload.entity';
@@ -61,4 +62,5 @@ export const MIGRATIONS = [
   MediaUploads1764500000000,
   MessageBatchesAndPacing1764600000000,
   MessageDueAt1764700000000,
+  MessageAttempts1764800000000,
 ];

@@ -42,10 +42,13 @@ export interface WebhookDeliveryJobs {
 export type WebhookDeliveryJobName = keyof WebhookDeliveryJobs;
 
 export interface OutboundMessageJobs {
+  /** A run of messages of one phone, handed to Meta one after another at the phone's pace. */
   send: {
-    messageId: string;
     phoneNumberId: string;
-    /** The send slot reserved for attempt `slotAttempt` before the job was delayed to it (epoch ms). */
+    messageIds: string[];
+    /** Jobs queued before runs named one message. */
+    messageId?: string;
+    /** The first send slot reserved for attempt `slotAttempt` before the job was delayed to it (epoch ms). */
     slotAt?: number;
     slotAttempt?: number;
   };

@@ -1445,6 +1445,11 @@ export interface components {
         /** @enum {string} */
         MessageDirection: "inbound" | "outbound";
         MessageDto: {
+            /**
+             * @description Times an outbound message was handed to Meta, retries included (0 while queued, and for inbound)
+             * @example 1
+             */
+            attempts: number;
             /** Format: uuid */
             contactId: string | null;
             /**

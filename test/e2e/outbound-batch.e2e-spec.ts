@@ -69,7 +69,8 @@ describe('Sending in batches', () => {
       headers: bearer(key),
       params: { path: { messageId: batch.messages[0].id } },
     });
-    expect(message.data!.data).toMatchObject({ status: 'read', type: 'template' });
+    // Handed to Meta once.
+    expect(message.data!.data).toMatchObject({ status: 'read', type: 'template', attempts: 1 });
     const events = await service.api.GET('/v1/events', {
       headers: bearer(key),
       params: { query: { type: 'message.queued' } },
@@ -80,6 +81,7 @@ describe('Sending in batches', () => {
         ...message.data!.data,
         status: 'queued',
         waMessageId: null,
+        attempts: 0,
         sentAt: null,
         deliveredAt: null,
         readAt: null,

@@ -35,6 +35,7 @@ describe('Sending messages', () => {
 
     const read = await messageReaches(service, key, id, 'read');
     expect(read).toMatchObject({
+      attempts: 1,
       waMessageId: expect.stringMatching(/^wamid\./),
       sentAt: expect.any(String),
       deliveredAt: expect.any(String),
@@ -184,6 +185,7 @@ describe('Sending messages', () => {
     const accepted = await sendMessage(service, key, { phoneNumberId, to, type: 'text', text: { body: 'hi' } });
     const failed = await messageReaches(service, key, accepted.data!.data.id, 'failed');
     expect(failed.error).toMatchObject({ code });
+    expect(failed.attempts).toBe(3);
     const sandbox = await service.context.get(SandboxHost).get();
     const attempts = sandbox
       .refusedMessages(metaPhoneNumberId)
@@ -195,7 +197,9 @@ describe('Sending messages', () => {
     const { key, phoneNumberId } = await sandboxTenant(service);
     const { to } = await customerWrites(service, key, phoneNumberId, `+${MAGIC_RECIPIENTS.serverErrorOnce}`);
     const accepted = await sendMessage(service, key, { phoneNumberId, to, type: 'text', text: { body: 'hi' } });
-    await messageReaches(service, key, accepted.data!.data.id, 'read');
+    expect(accepted.data!.data.attempts).toBe(0);
+    const read = await messageReaches(service, key, accepted.data!.data.id, 'read');
+    expect(read.attempts).toBe(2);
   });
 
   it('refuses every send from a phone that cannot send, with the reasons, storing nothing', async () => {

@@ -43,7 +43,11 @@ class GraphSandbox implements MetaSandbox {
     this.context = {
       state,
       limits: new RateLimits(options.clock),
-      webhooks: new WebhookDispatcher(options.appSecret, options.webhookRetry ?? { attempts: 5, backoffMs: 500 }),
+      webhooks: new WebhookDispatcher(
+        options.appSecret,
+        options.webhookRetry ?? { attempts: 5, backoffMs: 500 },
+        options.webhookBatching,
+      ),
       statusDelaysMs: options.statusDelaysMs ?? { sent: 0, delivered: 100, read: 200 },
       templateReviewDelayMs: options.templateReviewDelayMs ?? 1000,
       appSecret: options.appSecret,

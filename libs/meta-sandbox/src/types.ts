@@ -13,6 +13,14 @@ export interface WebhookRetry {
   backoffMs: number;
 }
 
+/** How status webhooks are batched while the callback is busy (see `WebhookDispatcher`). */
+export interface WebhookBatching {
+  /** Most changes (statuses) in one POST; 1 sends each alone, however many are in flight. Meta allows 1,000. */
+  maxChanges: number;
+  /** POSTs to one callback in flight before further changes wait to be batched. */
+  inFlight: number;
+}
+
 export interface SandboxOptions {
   /** Signs every webhook: `X-Hub-Signature-256: sha256=HMAC_SHA256(appSecret, rawBody)`. */
   appSecret: string;
@@ -22,6 +30,8 @@ export interface SandboxOptions {
   statusDelaysMs?: StatusDelaysMs;
   /** Retries when the callback answers non-2xx or is unreachable; default `{ attempts: 5, backoffMs: 500 }`. */
   webhookRetry?: WebhookRetry;
+  /** Batching of status webhooks while the callback is busy; default `{ maxChanges: 100, inFlight: 8 }`. */
+  webhookBatching?: WebhookBatching;
   /** Time a created or edited template waits in PENDING before review; default 1000. */
   templateReviewDelayMs?: number;
   /** Default 127.0.0.1. */

@@ -48,6 +48,8 @@ export class Message {
   @Column('timestamptz', { nullable: true }) failedAt!: Date | null;
   /** Set for a message far back in a paced backlog: when it is expected to be sent. */
   @Column('timestamptz', { nullable: true }) dueAt!: Date | null;
+  /** Times an outbound message was handed to Meta (retries included). */
+  @Column('integer', { default: 0 }) attempts!: number;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt!: Date;
 }

@@ -3,7 +3,7 @@ import { GraphError, GraphErrors } from '../graph/graph-error';
 import { newWamid, digitsOf } from '../state/ids';
 import type { PhoneRecord } from '../state/records';
 import type { CustomerRecord } from '../state/sandbox-state';
-import { PricingCategory, statusPayload, StatusInput } from '../webhooks/payloads';
+import { PricingCategory, statusChange, StatusInput } from '../webhooks/payloads';
 import { magicBehaviour } from './magic-recipients';
 import { checkTemplateSend } from './template-check';
 import { MessageRuleError, validateMessage, ValidatedMessage } from '@libs/meta-graph';
@@ -138,7 +138,7 @@ function scheduleStatuses(context: SandboxContext, phone: PhoneRecord, statuses:
   const delayOf = (status: StatusInput['status']) => (status === 'failed' ? delays.sent : delays[status]);
   const run = async (index: number): Promise<void> => {
     const status = statuses[index];
-    await context.webhooks.deliver(context.callbackFor(phone.wabaId, phone), statusPayload(phone, status));
+    await context.webhooks.deliverChange(context.callbackFor(phone.wabaId, phone), statusChange(phone, status));
     const next = statuses[index + 1];
     if (next) {
       context.later(Math.max(0, delayOf(next.status) - delayOf(status.status)), () => run(index + 1));

@@ -51,7 +51,8 @@ export interface StatusInput {
   error?: WebhookErrorObject;
 }
 
-export function statusPayload(phone: PhoneRecord, input: StatusInput) {
+/** A status as one change of a `messages` webhook (a payload may carry many). */
+export function statusChange(phone: PhoneRecord, input: StatusInput) {
   const failed = input.status === 'failed';
   const status = {
     id: input.messageId,
@@ -65,12 +66,18 @@ export function statusPayload(phone: PhoneRecord, input: StatusInput) {
     }),
     ...(input.error && { errors: [input.error] }),
   };
-  return envelope(phone.wabaId, 'messages', {
-    messaging_product: 'whatsapp',
-    metadata: metadata(phone),
-    ...(!failed && { contacts: [contactOf(input.customer, input.status !== 'sent')] }),
-    statuses: [status],
-  });
+  return {
+    wabaId: phone.wabaId,
+    change: {
+      field: 'messages',
+      value: {
+        messaging_product: 'whatsapp',
+        metadata: metadata(phone),
+        ...(!failed && { contacts: [contactOf(input.customer, input.status !== 'sent')] }),
+        statuses: [status],
+      },
+    },
+  };
 }
 
 export function templateStatusPayload(template: TemplateRecord, event: string, reason: string | null) {

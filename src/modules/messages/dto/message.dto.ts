@@ -25,6 +25,11 @@ export class MessageDto {
   content!: Record<string, unknown>;
   @ApiProperty({ enum: MESSAGE_STATUSES, enumName: 'MessageStatus' }) status!: MessageStatus;
   @ApiProperty({ type: String, nullable: true, example: 'wamid.HBgL…' }) waMessageId!: string | null;
+  @ApiProperty({
+    description: 'Times an outbound message was handed to Meta, retries included (0 while queued, and for inbound)',
+    example: 1,
+  })
+  attempts!: number;
   @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'The quoted message' })
   context!: Record<string, unknown> | null;
   @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'Click-to-WhatsApp ad' })
@@ -48,6 +53,7 @@ export class MessageDto {
       content: message.content,
       status: message.status,
       waMessageId: message.waMessageId,
+      attempts: message.attempts,
       context: message.context,
       referral: message.referral,
       error: message.error

@@ -4,37 +4,65 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { MetaApiError, OutboundMessage } from '@libs/meta-graph';
 import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { GroupCommit, settle, Settled } from '../../../common/group-commit';
 import { newId } from '../../../common/ids';
+import { columnsOf, entityFromRow } from '../../../database/entity-from-row';
 import { preparedQuery } from '../../../database/prepared-query';
 import { AppConfig } from '../../../config/app-config';
 import { APP_CONFIG } from '../../../config/config.module';
 import { QueueName } from '../../../queue/queue-names';
 import { EventsService } from '../../events/events.service';
-import { recordEvent } from '../../events/record-event';
+import { recordEvents } from '../../events/record-event';
 import { MediaService, SendingPhone } from '../../media/media.service';
 import { applyParkedStatuses } from '../../meta-webhooks/ingestion/message-statuses';
 import { WabaCredentials, WabasService } from '../../wabas/wabas.service';
 import { MessageDto } from '../dto/message.dto';
 import { Message, MessageError } from '../message.entity';
 import { metaMessageBody } from './meta-message-body';
-import { markDue, spreadSendJobs } from './send-job';
+import { markDue, retryJob, spreadSendJobs } from './send-job';
+import type { RunSlots } from './send-pacing.service';
 
 /** Jobs per `addBulk` call. */
 const ENQUEUE_CHUNK = 1_000;
-/** Claims (and wamid stores) written at once, each for all the jobs that asked meanwhile. */
-const GROUPS = { maxItems: 200, maxInFlight: 2 };
+/** Claims (and wamid stores, failures, retries) written at once, each for all the runs that asked meanwhile. */
+const GROUPS = { maxItems: 500, maxInFlight: 2 };
+
+/** What became of one message of a run. */
+export type SendOutcome = 'accepted' | 'retrying' | 'failed' | 'skipped';
+
+/** A message whose attempt Meta refused for good (or the last attempt of an error that may pass). */
+interface Failure {
+  messageId: string;
+  error: MessageError;
+}
+
+/** A message whose attempt met an error that may pass: it is queued again after a backoff. */
+interface Retry {
+  messageId: string;
+  phoneNumberId: string;
+  attempts: number;
+}
 
 /**
  * Hands queued messages to Meta. Meta's answer only means "accepted": the statuses that follow
  * (`sent`, `delivered`, `read`, `failed`) arrive as webhooks and are applied by ingestion.
+ *
+ * A message is handed over only by whoever claimed it: the claim moves it from `queued` to
+ * `sending` in the database, so however many jobs name it, one attempt at a time goes to Meta.
+ * An attempt that meets an error that may pass puts it back to `queued` with a retry job due after
+ * a backoff. A `sending` message whose worker died is claimed again only after
+ * `RECOVERY_AFTER_MS`, and only once every Meta webhook received meanwhile was ingested (its `sent`
+ * status would have told that it reached Meta).
  */
 @Injectable()
 export class MessageDeliveryService {
   private readonly logger = new Logger(MessageDeliveryService.name);
-  /** Jobs running at once claim their messages together, and store their wamids together. */
-  private readonly claims = new GroupCommit<string, Attempt | string>((ids) => this.claimGroup(ids), GROUPS);
+  /** Runs starting at once claim their messages together, and store their outcomes together. */
+  private readonly claims = new GroupCommit<string, Attempt | null>((ids) => this.claimGroup(ids), GROUPS);
   private readonly stores = new GroupCommit<WamidToStore, boolean>((stores) => this.storeGroup(stores), GROUPS);
+  private readonly failures = new GroupCommit<Failure, void>((failed) => this.failGroup(failed), GROUPS);
+  private readonly retries = new GroupCommit<Retry, void>((retries) => this.retryGroup(retries), GROUPS);
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -46,23 +74,43 @@ export class MessageDeliveryService {
   ) {}
 
   /**
-   * One attempt. Errors Meta says may pass (throughput, pair rate limit, 5xx, network) are thrown so
-   * the job retries with backoff; on the last attempt, and for errors that will not pass, the message fails.
+   * One run of a phone's messages: claims those still to send once its first slot has come, then
+   * hands them to Meta one slot after another, without waiting for one answer before the next send.
    */
-  async deliver(messageId: string, lastAttempt: boolean): Promise<string> {
-    const attempt = await this.claims.submit(messageId);
-    if (typeof attempt === 'string') {
-      return attempt;
+  async deliverRun(messageIds: string[], slots: RunSlots): Promise<Record<SendOutcome, number>> {
+    await sleep(Math.max(0, slots.firstAt - Date.now()));
+    const claimed = (await Promise.all(messageIds.map((id) => this.claims.submit(id)))).filter(
+      (attempt): attempt is Attempt => attempt !== null,
+    );
+    const outcomes = await Promise.all(
+      claimed.map(async (attempt, index) => {
+        await sleep(Math.max(0, slots.firstAt + index * slots.intervalMs - Date.now()));
+        return this.deliver(attempt);
+      }),
+    );
+    const summary: Record<SendOutcome, number> = { accepted: 0, retrying: 0, failed: 0, skipped: 0 };
+    for (const outcome of outcomes) {
+      summary[outcome] += 1;
     }
+    summary.skipped = messageIds.length - claimed.length;
+    return summary;
+  }
+
+  /**
+   * One attempt of a claimed message. Errors Meta says may pass (throughput, pair rate limit, 5xx,
+   * network) queue it again with backoff; on the last attempt, and for errors that will not pass,
+   * the message fails with Meta's code.
+   */
+  private async deliver(attempt: Attempt): Promise<SendOutcome> {
     const { message, phone, waba, contact } = attempt;
     if (waba.disconnected || !contact) {
-      await this.fail(message, {
-        code: 0,
-        title: 'Not sendable',
-        details: 'The WABA was disconnected or the contact deleted',
+      await this.failures.submit({
+        messageId: message.id,
+        error: { code: 0, title: 'Not sendable', details: 'The WABA was disconnected or the contact deleted' },
       });
       return 'failed';
     }
+    let waMessageId: string;
     try {
       // Media named by our id goes to Meta as the id of its copy for this phone (uploaded if need be).
       const content = await this.media.resolveOutbound(message, phone);
@@ -76,41 +124,51 @@ export class MessageDeliveryService {
       });
       const { graph, token } = await this.wabas.access(waba);
       const result = await graph.sendMessage(token, phone.metaPhoneNumberId, body as unknown as OutboundMessage);
-      const waMessageId = result.messages[0].id;
-      // Statuses carry our id (biz_opaque_callback_data), so one is parked only in the rare case it
-      // had neither; the common case is one grouped statement.
-      const parked = await this.stores.submit({ messageId: message.id, waMessageId, phoneNumberId: phone.id });
-      if (parked) {
-        await this.dataSource.transaction((manager) => applyParkedStatuses(manager, phone.id, message.id, waMessageId));
-        this.events.nudge();
-      }
-      return 'accepted';
+      waMessageId = result.messages[0].id;
     } catch (error) {
       const retryable = !(error instanceof MetaApiError) || error.retry !== 'never';
-      if (retryable && !lastAttempt) {
-        throw error;
+      if (retryable && message.attempts < this.config.sending.maxAttempts) {
+        await this.retries.submit({ messageId: message.id, phoneNumberId: phone.id, attempts: message.attempts });
+        return 'retrying';
       }
-      await this.fail(message, errorOf(error));
+      await this.failures.submit({ messageId: message.id, error: errorOf(error) });
+      this.logger.warn(`Message ${message.id} failed: ${errorOf(error).code} ${errorOf(error).title}`);
       return 'failed';
     }
+    // Statuses carry our id (biz_opaque_callback_data), so one is parked only in the rare case it
+    // had neither; the common case is one grouped statement.
+    const parked = await this.stores.submit({ messageId: message.id, waMessageId, phoneNumberId: phone.id });
+    if (parked) {
+      await this.dataSource.transaction((manager) => applyParkedStatuses(manager, phone.id, message.id, waMessageId));
+      this.events.nudge();
+    }
+    return 'accepted';
   }
 
   /**
-   * Marks the messages `sending` and reads what their attempts need, in one statement for all the
-   * jobs that claim at once. A message no longer to send (sent, failed, cancelled, gone) answers its
-   * status instead.
+   * Claims the messages still to send (`queued`, or `sending` left behind by a dead worker) and reads
+   * what their attempts need, in one statement for all the runs that claim at once; counts the attempt.
+   * Answers null for a message not to send now (sent, failed, cancelled, gone, or being sent by another run).
    */
-  private async claimGroup(messageIds: string[]): Promise<Settled<Attempt | string>[]> {
+  private async claimGroup(messageIds: string[]): Promise<Settled<Attempt | null>[]> {
     const rows = await preparedQuery<ClaimedRow>(
       this.dataSource.manager,
       'claim-messages',
       `WITH locked AS (
          SELECT id FROM messages
-          WHERE id = ANY($1::uuid[]) AND direction = 'outbound' AND status IN ('queued', 'sending') AND wa_message_id IS NULL
+          WHERE id = ANY($1::uuid[]) AND direction = 'outbound' AND wa_message_id IS NULL
+            AND CASE status
+                  WHEN 'queued' THEN true
+                  WHEN 'sending' THEN updated_at < now() - $2::float8 * interval '1 millisecond'
+                    AND NOT EXISTS (SELECT 1 FROM meta_webhook_events e
+                                     WHERE e.status = 'received' AND e.received_at >= messages.updated_at)
+                  ELSE false END
           ORDER BY id FOR UPDATE),
        claimed AS (
-         UPDATE messages m SET status = 'sending', updated_at = now() FROM locked WHERE m.id = locked.id
-          RETURNING m.id, m.organization_id, m.livemode, m.phone_number_id, m.contact_id, m.type, m.content, m.context)
+         UPDATE messages m SET status = 'sending', attempts = m.attempts + 1, due_at = NULL, updated_at = now()
+           FROM locked WHERE m.id = locked.id
+          RETURNING m.id, m.organization_id, m.livemode, m.phone_number_id, m.contact_id, m.type, m.content, m.context,
+                    m.attempts)
        SELECT claimed.*, p.waba_id, p.meta_phone_number_id, c.id AS found_contact_id, c.wa_id, c.bsuid,
               w.meta_waba_id, w.name AS waba_name, w.livemode AS waba_livemode, w.is_sandbox, w.access_token_sealed,
               w.disconnected_at IS NOT NULL AS waba_disconnected
@@ -118,21 +176,10 @@ export class MessageDeliveryService {
          JOIN phone_numbers p ON p.id = claimed.phone_number_id
          JOIN wabas w ON w.id = p.waba_id
          LEFT JOIN contacts c ON c.id = claimed.contact_id`,
-      [messageIds],
+      [messageIds, this.config.recovery.afterMs],
     );
     const claimed = new Map(rows.map((row) => [row.id, attemptOf(row)]));
-    const others = messageIds.filter((id) => !claimed.has(id));
-    const statuses = new Map(
-      others.length === 0
-        ? []
-        : (
-            await this.dataSource.query<{ id: string; status: string }[]>(
-              `SELECT id, status FROM messages WHERE id = ANY($1::uuid[])`,
-              [others],
-            )
-          ).map((row) => [row.id, row.status]),
-    );
-    return messageIds.map((id) => ({ ok: true, value: claimed.get(id) ?? statuses.get(id) ?? 'missing' }));
+    return messageIds.map((id) => ({ ok: true, value: claimed.get(id) ?? null }));
   }
 
   /**
@@ -170,32 +217,68 @@ export class MessageDeliveryService {
     }
   }
 
-  private async fail(
-    message: Pick<Message, 'id' | 'organizationId' | 'livemode' | 'phoneNumberId'>,
-    error: MessageError,
-  ): Promise<void> {
+  /** Fails messages with their errors, their history and `message.failed` events, in one transaction. */
+  private async failGroup(failures: Failure[]): Promise<Settled<void>[]> {
     await this.dataSource.transaction(async (manager) => {
-      await manager.query(
-        `UPDATE messages SET status = 'failed', failed_at = now(), error = $2, updated_at = now() WHERE id = $1`,
-        [message.id, JSON.stringify(error)],
+      const rows = await preparedQuery<Record<string, unknown>>(
+        manager,
+        'fail-messages',
+        `WITH f AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS f (id uuid, history_id uuid, error jsonb)),
+         failed AS (
+           UPDATE messages m SET status = 'failed', failed_at = now(), error = f.error, updated_at = now()
+             FROM f WHERE m.id = f.id AND m.status IN ('queued', 'sending')
+           RETURNING ${columnsOf(manager, Message, 'm')}),
+         history AS (
+           INSERT INTO message_status_events (id, message_id, status, occurred_at, error)
+           SELECT f.history_id, failed.id, 'failed', failed.failed_at, f.error FROM failed JOIN f ON f.id = failed.id
+           ON CONFLICT (message_id, status) DO NOTHING)
+         SELECT * FROM failed ORDER BY id`,
+        [JSON.stringify(failures.map(({ messageId, error }) => ({ id: messageId, history_id: newId(), error })))],
       );
-      await manager.query(
-        `INSERT INTO message_status_events (id, message_id, status, occurred_at, error) VALUES ($1, $2, 'failed', now(), $3)
-         ON CONFLICT (message_id, status) DO NOTHING`,
-        [newId(), message.id, JSON.stringify(error)],
+      await recordEvents(
+        manager,
+        rows.map((row) => {
+          const failed = entityFromRow(manager, Message, row);
+          return {
+            organizationId: failed.organizationId,
+            livemode: failed.livemode,
+            type: 'message.failed' as const,
+            phoneNumberId: failed.phoneNumberId,
+            messageId: failed.id,
+            data: { ...MessageDto.from(failed), metadata: failed.metadata },
+          };
+        }),
       );
-      const failed = await manager.getRepository(Message).findOneByOrFail({ id: message.id });
-      await recordEvent(manager, {
-        organizationId: message.organizationId,
-        livemode: message.livemode,
-        type: 'message.failed',
-        phoneNumberId: message.phoneNumberId,
-        messageId: message.id,
-        data: { ...MessageDto.from(failed), metadata: failed.metadata },
-      });
     });
-    this.logger.warn(`Message ${message.id} failed: ${error.code} ${error.title}`);
     this.events.nudge();
+    return failures.map(() => ({ ok: true, value: undefined }));
+  }
+
+  /**
+   * Puts messages back to `queued` and queues their retries after an exponential backoff with
+   * jitter. Should adding the jobs fail, the reconciler queues them once they are overdue.
+   */
+  private async retryGroup(retries: Retry[]): Promise<Settled<void>[]> {
+    const { retryDelayMs } = this.config.sending;
+    const delays = retries.map(({ attempts }) =>
+      Math.round(retryDelayMs * 2 ** (attempts - 1) * (1 - Math.random() / 2)),
+    );
+    await this.dataSource.query(
+      `UPDATE messages m SET status = 'queued', due_at = now() + d.delay_ms * interval '1 millisecond', updated_at = now()
+         FROM unnest($1::uuid[], $2::float8[]) AS d (id, delay_ms)
+        WHERE m.id = d.id AND m.status = 'sending' AND m.wa_message_id IS NULL`,
+      [retries.map((retry) => retry.messageId), delays],
+    );
+    await this.queue
+      .addBulk(
+        retries.map((retry, index) =>
+          retryJob(this.config, retry.phoneNumberId, retry.messageId, retry.attempts, delays[index]),
+        ),
+      )
+      .catch((error: unknown) => {
+        this.logger.error(`${retries.length} retry job(s) not queued (the reconciler will): ${String(error)}`);
+      });
+    return retries.map(() => ({ ok: true, value: undefined }));
   }
 
   /**
@@ -254,7 +337,7 @@ export class MessageDeliveryService {
     await markDue(
       this.dataSource,
       this.config,
-      jobs.map((job) => ({ messageId: job.data.messageId, delayMs: job.opts.delay ?? 0 })),
+      jobs.map((job) => ({ messageIds: job.data.messageIds, delayMs: job.opts.delay ?? 0 })),
     );
     const chunks: (typeof jobs)[] = [];
     for (let start = 0; start < jobs.length; start += ENQUEUE_CHUNK) {
@@ -272,6 +355,7 @@ interface ClaimedRow {
   type: string;
   content: Record<string, unknown>;
   context: Record<string, unknown> | null;
+  attempts: number;
   waba_id: string;
   meta_phone_number_id: string;
   found_contact_id: string | null;
@@ -301,6 +385,7 @@ function attemptOf(row: ClaimedRow): Attempt {
       type: row.type,
       content: row.content,
       context: row.context,
+      attempts: row.attempts,
     },
     phone: { id: row.phone_number_id, wabaId: row.waba_id, metaPhoneNumberId: row.meta_phone_number_id },
     waba: {
@@ -317,7 +402,10 @@ function attemptOf(row: ClaimedRow): Attempt {
 }
 
 interface Attempt {
-  message: Pick<Message, 'id' | 'organizationId' | 'livemode' | 'phoneNumberId' | 'type' | 'content' | 'context'>;
+  message: Pick<
+    Message,
+    'id' | 'organizationId' | 'livemode' | 'phoneNumberId' | 'type' | 'content' | 'context' | 'attempts'
+  >;
   phone: SendingPhone;
   waba: WabaCredentials & { disconnected: boolean };
   contact: { waId: string | null; bsuid: string | null } | null;

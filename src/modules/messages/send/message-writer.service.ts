@@ -19,7 +19,7 @@ import { Template } from '../../templates/template.entity';
 import { Message } from '../message.entity';
 import { previewOf } from '../message-content';
 import { contactsOf, insertOutboundMessages, OutboundRow, recipientKey } from './outbound-rows';
-import { sendJob } from './send-job';
+import { SendJob, spreadSendJobs } from './send-job';
 import {
   assertApproved,
   assertPhoneCanSend,
@@ -89,7 +89,7 @@ export class MessageWriterService implements BeforeApplicationShutdown {
   }
 
   private async writeGroup(drafts: SendDraft[]): Promise<Settled<Message>[]> {
-    const checked = await this.checkRules(drafts);
+    const { checked, phones } = await this.checkRules(drafts);
     const ready = drafts.filter((_, index) => checked[index].ok);
     // A send naming its customer by phone and by BSUID may join two contacts into one: it is written alone.
     const joining = ready.filter((draft) => draft.waId && draft.bsuid);
@@ -116,7 +116,7 @@ export class MessageWriterService implements BeforeApplicationShutdown {
     if (written.length > 0) {
       // The messages are committed, so their senders are answered without waiting for the queue: a
       // slow or failing Redis holds back no later group, and a job lost here is queued again by the reconciler.
-      const jobs = written.map((message) => sendJob(this.config, message.id, message.phoneNumberId));
+      const jobs = sendJobsOf(this.config, written, phones);
       const adding = this.queue
         .addBulk(jobs)
         .catch((error: unknown) => {
@@ -134,7 +134,9 @@ export class MessageWriterService implements BeforeApplicationShutdown {
   }
 
   /** The phone and template rules of each draft, with one read of the phones and one of the templates. */
-  private async checkRules(drafts: SendDraft[]): Promise<Settled<void>[]> {
+  private async checkRules(
+    drafts: SendDraft[],
+  ): Promise<{ checked: Settled<void>[]; phones: Map<string, PhoneForSending> }> {
     const phones = await this.phoneNumbers.forSending(drafts.map((draft) => draft.phoneNumberId));
     const phoneOf = (draft: SendDraft): PhoneForSending => {
       const found = phones.get(draft.phoneNumberId);
@@ -149,7 +151,7 @@ export class MessageWriterService implements BeforeApplicationShutdown {
       this.dataSource,
       drafts.filter((draft) => draft.type === 'template' && phones.has(draft.phoneNumberId)).map(named),
     );
-    return Promise.all(
+    const checked = await Promise.all(
       drafts.map((draft) =>
         settle(() => {
           const { phone, wabaConnected } = phoneOf(draft);
@@ -163,6 +165,7 @@ export class MessageWriterService implements BeforeApplicationShutdown {
         }),
       ),
     );
+    return { checked, phones };
   }
 
   /** Sends whose customer is named one way, in one transaction; records each one's outcome. */
@@ -209,6 +212,23 @@ export class MessageWriterService implements BeforeApplicationShutdown {
   }
 }
 
+/** The send jobs of messages just written: runs per phone, spread at its throughput. */
+function sendJobsOf(config: AppConfig, messages: Message[], phones: Map<string, PhoneForSending>): SendJob[] {
+  const idsByPhone = new Map<string, string[]>();
+  for (const message of messages) {
+    const ids = idsByPhone.get(message.phoneNumberId) ?? [];
+    ids.push(message.id);
+    idsByPhone.set(message.phoneNumberId, ids);
+  }
+  return [...idsByPhone].flatMap(([phoneNumberId, ids]) =>
+    spreadSendJobs(
+      config,
+      { id: phoneNumberId, throughputLevel: phones.get(phoneNumberId)!.phone.throughputLevel },
+      ids,
+    ),
+  );
+}
+
 function rowOf(draft: SendDraft, contact: Contact): OutboundRow {
   return {
     id: draft.messageId,
@@ -252,6 +272,7 @@ function queuedMessage(draft: SendDraft, contactId: string, conversationId: stri
     readAt: null,
     failedAt: null,
     dueAt: null,
+    attempts: 0,
     createdAt: at,
     updatedAt: at,
   };

@@ -7,6 +7,7 @@ import { APP_CONFIG } from '../../../config/config.module';
 import { OutboundMessageJobName, OutboundMessageJobs } from '../../../queue/job-payloads';
 import { QueueName } from '../../../queue/queue-names';
 import { MessageDeliveryService } from './message-delivery.service';
+import { messageIdsOf } from './send-job';
 import { SendPacingService } from './send-pacing.service';
 
 @Processor(QueueName.OutboundMessages, { concurrency: 32 })
@@ -24,13 +25,13 @@ export class OutboundMessagesProcessor extends WorkerHost {
   ): Promise<unknown> {
     switch (job.name) {
       case 'send': {
-        if (!(await this.pacing.takeSlot(job as Job<OutboundMessageJobs['send']>, token))) {
+        const data = job.data as OutboundMessageJobs['send'];
+        const messageIds = messageIdsOf(data);
+        const slots = await this.pacing.takeSlots(job as Job<OutboundMessageJobs['send']>, token, messageIds.length);
+        if (!slots) {
           throw new DelayedError();
         }
-        const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-        return {
-          outcome: await this.delivery.deliver((job.data as OutboundMessageJobs['send']).messageId, lastAttempt),
-        };
+        return this.delivery.deliverRun(messageIds, slots);
       }
       case 'queue-batch':
         return { queued: await this.delivery.queueBatch((job.data as OutboundMessageJobs['queue-batch']).batchId) };

@@ -24,7 +24,7 @@ export const contactJsonSql = `jsonb_build_object(
 export const queuedEventJsonSql = `jsonb_build_object(
   'id', m.id, 'phoneNumberId', m.phone_number_id, 'conversationId', m.conversation_id,
   'contactId', m.contact_id, 'direction', m.direction, 'type', m.type, 'content', m.content,
-  'status', m.status, 'waMessageId', m.wa_message_id, 'context', m.context, 'referral', m.referral,
+  'status', m.status, 'waMessageId', m.wa_message_id, 'attempts', m.attempts, 'context', m.context, 'referral', m.referral,
   'error', m.error, 'occurredAt', ${isoSql('m.occurred_at')}, 'sentAt', ${isoSql('m.sent_at')},
   'deliveredAt', ${isoSql('m.delivered_at')}, 'readAt', ${isoSql('m.read_at')}, 'failedAt', ${isoSql('m.failed_at')},
   'createdAt', ${isoSql('m.created_at')}, 'metadata', m.metadata,
@@ -215,7 +215,7 @@ const INSERT_MESSAGES = `WITH x AS (
            a.content, 'queued', a.context, a.metadata, a.at, a.at, a.at
       FROM allowed a JOIN conversation c ON c.phone_number_id = a.phone_number_id AND c.contact_id = a.contact_id
     RETURNING id, organization_id, livemode, phone_number_id, conversation_id, contact_id, batch_id, direction, type,
-              content, status, wa_message_id, context, referral, error, metadata, occurred_at, sent_at, delivered_at,
+              content, status, wa_message_id, attempts, context, referral, error, metadata, occurred_at, sent_at, delivered_at,
               read_at, failed_at, created_at),
   queued AS (
     INSERT INTO events (id, organization_id, livemode, type, data, phone_number_id, message_id, message_sequence)

@@ -1,14 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Job } from 'bullmq';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../../config/app-config';
 import { APP_CONFIG } from '../../../config/config.module';
 import { OutboundMessageJobs } from '../../../queue/job-payloads';
 import { messagesPerSecond } from '../../phone-numbers/dto/phone-number.dto';
 import { PhoneNumber } from '../../phone-numbers/phone-number.entity';
-import { markDue } from './send-job';
+import { markDue, messageIdsOf } from './send-job';
 import { INTERVALS_IN_PLACE, SEND_SLOTS, SendSlots } from './send-slots';
 
 /** How long a phone's throughput level is trusted before it is read again. */
@@ -16,10 +15,16 @@ const RATE_TTL_MS = 10_000;
 
 type SendJob = Job<OutboundMessageJobs['send']>;
 
+/** When a run's first message may go, and the wait between its messages. */
+export interface RunSlots {
+  firstAt: number;
+  intervalMs: number;
+}
+
 /**
  * Keeps each phone number at its Meta throughput (80/s, or 1,000/s at the top tier). A job whose
- * slot is later is delayed until just before it, so it holds no worker meanwhile: a phone with a
- * huge backlog only spaces its own messages and never starves the other phones' jobs.
+ * slots are later is delayed until just before them, so it holds no worker meanwhile: a phone with
+ * a huge backlog only spaces its own messages and never starves the other phones' jobs.
  */
 @Injectable()
 export class SendPacingService {
@@ -31,27 +36,29 @@ export class SendPacingService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** True when the message may go now; false when its job was moved to its slot (throw `DelayedError`). */
-  async takeSlot(job: SendJob, token: string | undefined): Promise<boolean> {
-    const reserved = job.data;
-    // A slot reserved before the job was delayed belongs to that attempt only; a retry takes a new one.
-    if (reserved.slotAt !== undefined && reserved.slotAttempt === job.attemptsMade) {
-      await sleep(Math.max(0, reserved.slotAt - Date.now()));
-      return true;
-    }
-    const { phoneNumberId } = job.data;
+  /**
+   * Reserves the slots of the job's `count` messages. Answers when the first may go (epoch ms, a
+   * few intervals away at most) and the interval between them; or null when the job was moved to
+   * just before its slots (throw `DelayedError`).
+   */
+  async takeSlots(job: SendJob, token: string | undefined, count: number): Promise<RunSlots | null> {
+    const { phoneNumberId, slotAt, slotAttempt } = job.data;
     const perSecond = await this.perSecond(phoneNumberId);
-    const waitMs = await this.slots.reserve(phoneNumberId, perSecond);
-    const inPlaceMs = (INTERVALS_IN_PLACE * 1000) / perSecond;
-    if (waitMs <= inPlaceMs) {
-      await sleep(waitMs);
-      return true;
+    const intervalMs = 1000 / perSecond;
+    // Slots reserved before the job was delayed belong to that attempt only; a retry takes new ones.
+    if (slotAt !== undefined && slotAttempt === job.attemptsMade) {
+      return { firstAt: slotAt, intervalMs };
     }
-    const slotAt = Date.now() + waitMs;
-    await markDue(this.dataSource, this.config, [{ messageId: job.data.messageId, delayMs: waitMs }]);
-    await job.updateData({ ...job.data, slotAt, slotAttempt: job.attemptsMade });
-    await job.moveToDelayed(slotAt - inPlaceMs / 2, token);
-    return false;
+    const waitMs = await this.slots.reserve(phoneNumberId, perSecond, count);
+    const inPlaceMs = INTERVALS_IN_PLACE * intervalMs;
+    if (waitMs <= inPlaceMs) {
+      return { firstAt: Date.now() + waitMs, intervalMs };
+    }
+    const firstAt = Date.now() + waitMs;
+    await markDue(this.dataSource, this.config, [{ messageIds: messageIdsOf(job.data), delayMs: waitMs }]);
+    await job.updateData({ ...job.data, slotAt: firstAt, slotAttempt: job.attemptsMade });
+    await job.moveToDelayed(firstAt - inPlaceMs / 2, token);
+    return null;
   }
 
   private async perSecond(phoneNumberId: string): Promise<number> {

@@ -4,15 +4,16 @@ import { LuaScript } from '../../../redis/lua-script';
 
 /**
  * Hands out send slots per phone number, shared by every worker and replica: each call reserves
- * the phone's next slot, `1000 / perSecond` ms after the previous one, and answers how many ms
- * from now it is. A phone thus sends at its Meta throughput however many workers serve it.
+ * the phone's next `count` slots, `1000 / perSecond` ms apart and after the previous ones, and
+ * answers how many ms from now the first is. A phone thus sends at its Meta throughput however
+ * many workers serve it.
  *
  * Slots missed by up to `CATCH_UP_INTERVALS` (a job that came back a few ms late, a busy event
  * loop) are still handed out, so such lateness is made up instead of lost for good; any one
  * second's slots then hold at most that many above the rate (84 at 80/s).
  */
 export interface SendSlots {
-  reserve(phoneNumberId: string, perSecond: number): Promise<number>;
+  reserve(phoneNumberId: string, perSecond: number, count: number): Promise<number>;
 }
 
 export const SEND_SLOTS = Symbol('SEND_SLOTS');
@@ -33,7 +34,8 @@ local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
 local interval = tonumber(ARGV[1])
 local slot = math.max(now - interval * tonumber(ARGV[2]), tonumber(redis.call('GET', KEYS[1]) or '0'))
-redis.call('SET', KEYS[1], string.format('%.3f', slot + interval), 'PX', math.ceil(slot + interval - now) + 60000)
+local after = slot + interval * tonumber(ARGV[3])
+redis.call('SET', KEYS[1], string.format('%.3f', after), 'PX', math.ceil(after - now) + 60000)
 return math.max(0, math.ceil(slot - now))
 `);
 
@@ -43,9 +45,9 @@ export class RedisSendSlots implements SendSlots {
     private readonly prefix: string,
   ) {}
 
-  async reserve(phoneNumberId: string, perSecond: number): Promise<number> {
+  async reserve(phoneNumberId: string, perSecond: number, count: number): Promise<number> {
     const key = `${this.prefix}:send-slot:${phoneNumberId}`;
-    return (await RESERVE.run(this.redis, [key], [1000 / perSecond, CATCH_UP_INTERVALS])) as number;
+    return (await RESERVE.run(this.redis, [key], [1000 / perSecond, CATCH_UP_INTERVALS, count])) as number;
   }
 }
 
@@ -53,15 +55,15 @@ export class RedisSendSlots implements SendSlots {
 export class PostgresSendSlots implements SendSlots {
   constructor(private readonly dataSource: DataSource) {}
 
-  async reserve(phoneNumberId: string, perSecond: number): Promise<number> {
+  async reserve(phoneNumberId: string, perSecond: number, count: number): Promise<number> {
     const [row] = (await this.dataSource.query(
       `INSERT INTO phone_send_slots AS slots (phone_number_id, next_slot_at)
-       VALUES ($1, clock_timestamp() + $2::float8 * interval '1 millisecond')
+       VALUES ($1, clock_timestamp() + $4::float8 * $2::float8 * interval '1 millisecond')
        ON CONFLICT (phone_number_id) DO UPDATE
          SET next_slot_at = greatest(slots.next_slot_at, clock_timestamp() - $3::float8 * $2::float8 * interval '1 millisecond')
-                            + $2::float8 * interval '1 millisecond'
-       RETURNING extract(epoch FROM (next_slot_at - clock_timestamp())) * 1000 - $2::float8 AS wait_ms`,
-      [phoneNumberId, 1000 / perSecond, CATCH_UP_INTERVALS],
+                            + $4::float8 * $2::float8 * interval '1 millisecond'
+       RETURNING extract(epoch FROM (next_slot_at - clock_timestamp())) * 1000 - $4::float8 * $2::float8 AS wait_ms`,
+      [phoneNumberId, 1000 / perSecond, CATCH_UP_INTERVALS, count],
     )) as { wait_ms: number }[];
     return Math.max(0, Math.ceil(Number(row.wait_ms)));
   }

@@ -7,7 +7,7 @@ import type {
   TemplateStatusUpdateValue,
   WebhookPayload,
 } from '@libs/meta-graph';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { columnsOf, entityFromRow } from '../../../database/entity-from-row';
 import { preparedQuery } from '../../../database/prepared-query';
 import type { EventType } from '../../events/event.entity';
@@ -18,13 +18,11 @@ import { PhoneNumber } from '../../phone-numbers/phone-number.entity';
 import { PhoneNumbersService } from '../../phone-numbers/phone-numbers.service';
 import { MetaWebhookEvent } from '../meta-webhook-event.entity';
 import { storeInboundMessage } from './inbound-messages';
-import { applyStatus } from './message-statuses';
+import { applyStatuses, StatusOutcome, StatusUpdate } from './message-statuses';
 
 export interface IngestionResult {
   messages: number;
   duplicates: number;
-  statuses: number;
-  parked: number;
   /** Meta phone ids no connected phone has: the payload is kept as `unroutable`. */
   unknownPhones: string[];
   /** Fields stored but not acted on yet (templates, account updates, …). */
@@ -47,9 +45,10 @@ interface Outcome {
 }
 
 /**
- * Turns one stored Meta webhook into contacts, conversations, messages and status changes. Each
- * change is its own transaction, so a bad change does not hold back the good ones; the event row
- * records the outcome, and running it again changes nothing already stored.
+ * Turns stored Meta webhooks into contacts, conversations, messages and status changes. Each
+ * inbound message is its own transaction, and the statuses of all the payloads ingested together
+ * share one, so a bad payload does not hold back the good ones; the event row records the outcome,
+ * and running it again changes nothing already stored.
  */
 @Injectable()
 export class WebhookIngestionService {
@@ -76,14 +75,20 @@ export class WebhookIngestionService {
       [eventIds],
     )) as { id: string; payload: WebhookPayload }[];
     const summary: IngestionSummary = { events: events.length, messages: 0, duplicates: 0, statuses: 0, parked: 0 };
-    const outcomes: Outcome[] = [];
+    const outcomes = new Map<string, Outcome>();
     let failure: unknown = null;
+    const fail = (id: string, error: unknown) => {
+      failure ??= error;
+      outcomes.set(id, { id, status: 'failed', error: String(error) });
+    };
     // Payloads received together mostly name the same phones: each is read once per job.
     const phones = new Map<string, Promise<PhoneNumber | null>>();
+    const statuses: { eventId: string; update: StatusUpdate }[] = [];
     for (const event of events) {
-      const result = await this.ingestPayload(event.payload, phones).catch((error: unknown) => {
-        failure ??= error;
-        outcomes.push({ id: event.id, status: 'failed', error: String(error) });
+      const result = await this.ingestPayload(event.payload, phones, (update) =>
+        statuses.push({ eventId: event.id, update }),
+      ).catch((error: unknown) => {
+        fail(event.id, error);
         return null;
       });
       if (!result) {
@@ -91,9 +96,8 @@ export class WebhookIngestionService {
       }
       summary.messages += result.messages;
       summary.duplicates += result.duplicates;
-      summary.statuses += result.statuses;
-      summary.parked += result.parked;
-      outcomes.push(
+      outcomes.set(
+        event.id,
         result.unknownPhones.length > 0
           ? {
               id: event.id,
@@ -103,30 +107,71 @@ export class WebhookIngestionService {
           : { id: event.id, status: 'processed', error: null },
       );
     }
+    const applied = await this.applyStatusesOf(
+      statuses.filter(({ eventId }) => outcomes.get(eventId)?.status !== 'failed'),
+      fail,
+    );
+    summary.statuses += applied.filter((outcome) => outcome === 'applied').length;
+    summary.parked += applied.filter((outcome) => outcome === 'parked').length;
     this.events.nudge();
-    await this.finish(outcomes);
+    await this.finish([...outcomes.values()]);
     if (failure) {
       throw failure instanceof Error ? failure : new Error(String(failure));
     }
     return summary;
   }
 
+  /**
+   * The statuses of all the job's payloads, in one transaction; should it fail, each payload's
+   * statuses in their own, so that only the payload at fault fails.
+   */
+  private async applyStatusesOf(
+    statuses: { eventId: string; update: StatusUpdate }[],
+    fail: (eventId: string, error: unknown) => void,
+  ): Promise<StatusOutcome[]> {
+    const apply = (some: typeof statuses) =>
+      this.dataSource.transaction((manager) =>
+        applyStatuses(
+          manager,
+          some.map(({ update }) => update),
+        ),
+      );
+    try {
+      return await apply(statuses);
+    } catch (error) {
+      const eventIds = [...new Set(statuses.map(({ eventId }) => eventId))];
+      if (eventIds.length === 1) {
+        fail(eventIds[0], error);
+        return [];
+      }
+    }
+    const outcomes: StatusOutcome[] = [];
+    for (const eventId of new Set(statuses.map((status) => status.eventId))) {
+      outcomes.push(
+        ...(await apply(statuses.filter((status) => status.eventId === eventId)).catch((error: unknown) => {
+          fail(eventId, error);
+          return [];
+        })),
+      );
+    }
+    return outcomes;
+  }
+
   private async ingestPayload(
     payload: WebhookPayload,
     phones: Map<string, Promise<PhoneNumber | null>>,
+    onStatus: (update: StatusUpdate) => void,
   ): Promise<IngestionResult> {
     const result: IngestionResult = {
       messages: 0,
       duplicates: 0,
-      statuses: 0,
-      parked: 0,
       unknownPhones: [],
       otherFields: [],
     };
     for (const entry of payload.entry ?? []) {
       for (const change of entry.changes ?? []) {
         if (change.field === 'messages') {
-          await this.ingestMessages(change.value as MessagesValue, result, phones);
+          await this.ingestMessages(change.value as MessagesValue, result, phones, onStatus);
         } else if (change.field === 'message_template_status_update') {
           await this.ingestTemplateStatus(entry.id, change.value as TemplateStatusUpdateValue, result);
         } else if (change.field === 'account_update') {
@@ -141,10 +186,12 @@ export class WebhookIngestionService {
     return result;
   }
 
+  /** Inbound messages are stored at once, each in its transaction; statuses are handed to `onStatus`. */
   private async ingestMessages(
     value: MessagesValue,
     result: IngestionResult,
     phones: Map<string, Promise<PhoneNumber | null>>,
+    onStatus: (update: StatusUpdate) => void,
   ): Promise<void> {
     const metaPhoneId = value.metadata?.phone_number_id;
     if (metaPhoneId && !phones.has(metaPhoneId)) {
@@ -163,10 +210,7 @@ export class WebhookIngestionService {
       await this.media.queueDownloads(mediaIds);
     }
     for (const status of value.statuses ?? []) {
-      const outcome = await this.dataSource.transaction((manager: EntityManager) =>
-        applyStatus(manager, phone, status),
-      );
-      result[outcome === 'parked' ? 'parked' : 'statuses'] += 1;
+      onStatus({ phoneNumberId: phone.id, status });
     }
   }
 
