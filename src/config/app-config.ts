@@ -48,6 +48,7 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() META_APP_SECRET?: string;
   @IsOptional() @IsString() META_WEBHOOK_VERIFY_TOKEN?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(120_000) META_TIMEOUT_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_000) META_HTTP_CONNECTIONS?: number;
   @IsOptional() @Transform(toBool) @IsBoolean() SANDBOX_ENABLED?: boolean;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(60_000) SANDBOX_STATUS_DELAY_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(500) RECOVERY_AFTER_MS?: number;
@@ -102,6 +103,8 @@ export interface AppConfig {
     appSecret: string;
     webhookVerifyToken?: string;
     timeoutMs: number;
+    /** Sockets per Graph API origin: requests beyond wait for one instead of opening more. */
+    connections: number;
   };
   sandbox: { enabled: boolean; statusDelayMs: number };
   /**
@@ -191,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       appSecret: vars.META_APP_SECRET ?? DEVELOPMENT_APP_SECRET,
       webhookVerifyToken: vars.META_WEBHOOK_VERIFY_TOKEN,
       timeoutMs: vars.META_TIMEOUT_MS ?? 10_000,
+      connections: vars.META_HTTP_CONNECTIONS ?? 128,
     },
     sandbox: { enabled: vars.SANDBOX_ENABLED ?? true, statusDelayMs: vars.SANDBOX_STATUS_DELAY_MS ?? 500 },
     recovery: { afterMs: vars.RECOVERY_AFTER_MS ?? 120_000, intervalMs: vars.RECOVERY_INTERVAL_MS ?? 60_000 },

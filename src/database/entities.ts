@@ -15,6 +15,8 @@ import { Templates1764400000000 } from './migrations/1764400000000-Templates';
 import { MessageBatchesAndPacing1764600000000 } from './migrations/1764600000000-MessageBatchesAndPacing';
 import { MessageDueAt1764700000000 } from './migrations/1764700000000-MessageDueAt';
 import { MessageAttempts1764800000000 } from './migrations/1764800000000-MessageAttempts';
+import { UndispatchedEvents1764900000000 } from './migrations/1764900000000-UndispatchedEvents';
+import { LighterMessageWrites1765000000000 } from './migrations/1765000000000-LighterMessageWrites';
 import { MessageBatch } from '../modules/messages/message-batch.entity';
 import { Media } from '../modules/media/media.entity';
 import { MediaUpload } from '../modules/media/media-upload.entity';
@@ -63,4 +65,6 @@ export const MIGRATIONS = [
   MessageBatchesAndPacing1764600000000,
   MessageDueAt1764700000000,
   MessageAttempts1764800000000,
+  UndispatchedEvents1764900000000,
+  LighterMessageWrites1765000000000,
 ];

@@ -1,12 +1,9 @@
-import { getQueueToken } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { readdirSync, readFileSync } from 'node:fs';
 import createClient from 'openapi-fetch';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { Pool } from 'undici';
-import { SandboxHost } from '../../src/modules/meta/sandbox-host';
 import { QueueName } from '../../src/queue/queue-names';
 import type { paths } from '../client/schema';
 import { bearer, newTenant } from '../helpers/factories';
@@ -16,12 +13,13 @@ import {
   freePort,
   MAIN_JS,
   RunningProcess,
+  SANDBOX_JS,
   serviceEnv,
   startProcess,
 } from '../helpers/processes';
 import { startTestService, TestService } from '../helpers/test-service';
 import { waitFor } from '../helpers/wait-for';
-import { currentTestRun } from '../setup/test-environment';
+import { currentTestRun, TEST_SECRETS } from '../setup/test-environment';
 import { percentile, report } from './bench-report';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -75,25 +73,20 @@ const progress = (what: string) =>
  * for (c) not queued).
  */
 describe('outbound messaging', () => {
-  /** In this process, Redis queue backend: creates every tenant of (a) and (c), and runs (b) on Redis. */
-  let redisService: TestService | undefined;
+  /** In this process: creates every tenant, and syncs templates of test-mode phones into its sandbox. */
+  let creator: TestService | undefined;
   let dataSource: DataSource;
   const rows: Array<[string, string]> = [];
 
   beforeAll(async () => {
     assertBuilt();
     progress('starting the service (Redis queue backend) in this process');
-    redisService = await startTestService({
-      LOG_LEVEL: 'error',
-      SANDBOX_STATUS_DELAY_MS: STATUS_DELAY_MS,
-      DATABASE_POOL_SIZE: POOL_SIZE,
-    });
-    dataSource = redisService.context.get(DataSource);
+    // API only: its workers would otherwise sweep the events of the services measured (same database).
+    creator = await startTestService({ LOG_LEVEL: 'error', APP_ROLE: 'api' });
+    dataSource = creator.context.get(DataSource);
   });
   afterAll(async () => {
-    if (redisService) {
-      await closeService(redisService);
-    }
+    await creator?.close();
     report(`Outbound messaging (${PHONES} test-mode phones at HIGH throughput, ${CONNECTIONS} connections)`, rows);
   });
 
@@ -124,7 +117,7 @@ describe('outbound messaging', () => {
           async () => ((await fetch(`${baseUrl}/health/ready`).catch(() => undefined))?.ok ? true : undefined),
           60_000,
         );
-        const phones = await benchPhones(redisService!, baseUrl, PHONES);
+        const phones = await benchPhones(creator!, baseUrl, PHONES);
         const body = (index: number) =>
           JSON.stringify({
             phoneNumberId: phones[index % phones.length].phoneNumberId,
@@ -173,18 +166,29 @@ describe('outbound messaging', () => {
   });
 
   it('(c) 5,000-recipient batch accept', async () => {
-    // An API-only service: no worker competes with the accept, and its messages stay queued (with
-    // their batch's job in its queue), never sent; the run's database and queues are dropped afterwards.
-    const service = await startTestService({ LOG_LEVEL: 'error', APP_ROLE: 'api', DATABASE_POOL_SIZE: POOL_SIZE });
-    const outbound = service.context.get<Queue>(getQueueToken(QueueName.OutboundMessages));
+    // The API alone, in its own process: no worker competes with the accept, and its messages stay
+    // queued (with their batch's job in its queue), never sent; the run's database and queues are dropped afterwards.
+    const run = currentTestRun();
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const prefix = `${run.redisPrefix}_batch`;
+    const api = startService('api', port, prefix);
+    const outbound = new Queue(QueueName.OutboundMessages, { connection: { url: run.redisUrl }, prefix });
     try {
-      const phones = await benchPhones(redisService!, service.url, PHONES);
+      await waitFor(
+        'the service to be ready',
+        async () => ((await fetch(`${baseUrl}/health/ready`).catch(() => undefined))?.ok ? true : undefined),
+        60_000,
+      );
+      const phones = await benchPhones(creator!, baseUrl, PHONES);
+      // One batch first, as every measure here warms up.
+      await sendBatch(baseUrl, phones[0], BATCH_SIZE);
       progress('(c) measuring');
       const accepts: number[] = [];
       const batchIds: string[] = [];
       for (let repeat = 0; repeat < BATCH_REPEATS; repeat += 1) {
         const started = performance.now();
-        const batch = await sendBatch(service.url, phones[repeat % phones.length], BATCH_SIZE);
+        const batch = await sendBatch(baseUrl, phones[repeat % phones.length], BATCH_SIZE);
         accepts.push(performance.now() - started);
         expect(batch.accepted).toBe(BATCH_SIZE);
         batchIds.push(batch.id);
@@ -197,54 +201,28 @@ describe('outbound messaging', () => {
       }
       const sorted = [...accepts].sort((a, b) => a - b);
       rows.push([
-        `(c) ${fmt(BATCH_SIZE)}-recipient batch accept, ${BATCH_REPEATS} runs (target < 1 s)`,
+        `(c) ${fmt(BATCH_SIZE)}-recipient batch accept, ${BATCH_REPEATS} runs after one to warm up (target < 1 s)`,
         `median ${fmt(percentile(sorted, 50))} ms, max ${fmt(sorted[sorted.length - 1])} ms (${accepts.map((ms) => fmt(ms)).join(', ')})`,
       ]);
     } finally {
       await outbound.obliterate({ force: true });
-      await closeService(service);
+      await outbound.close();
+      api.child.kill('SIGTERM');
+      await api.exited;
     }
   });
 
   it('(b) end to end on the Redis queue backend', async () => {
-    const phones = await benchPhones(redisService!, redisService!.url, PHONES);
-    progress('(b) Redis: measuring');
-    rows.push(...e2eRows('Redis', await endToEnd(redisService!, phones, E2E_MESSAGES)));
+    rows.push(...e2eRows('Redis', await endToEnd(creator!, 'redis', E2E_MESSAGES)));
   });
 
   it('(b) end to end on the PostgreSQL queue backend', async () => {
-    // BullMQ's backend is chosen process-wide: the Redis service goes before the PostgreSQL one starts.
-    await closeService(redisService!);
-    redisService = undefined;
-    progress('(b) PostgreSQL: starting the service');
-    const service = await startTestService({
-      LOG_LEVEL: 'error',
-      REDIS_URL: '',
-      SANDBOX_STATUS_DELAY_MS: STATUS_DELAY_MS,
-      DATABASE_POOL_SIZE: POOL_SIZE,
-    });
-    try {
-      const phones = await benchPhones(service, service.url, PHONES);
-      progress('(b) PostgreSQL: measuring');
-      rows.push(...e2eRows('PostgreSQL', await endToEnd(service, phones, E2E_MESSAGES)));
-    } finally {
-      await closeService(service);
-    }
+    rows.push(...e2eRows('PostgreSQL', await endToEnd(creator!, 'postgres', E2E_MESSAGES)));
   });
 });
 
-/**
- * Closes the in-process sandbox before the service. Otherwise a status webhook due while the service
- * shuts down finds its HTTP server closed and waits to retry, and the sandbox's close, which cancels
- * that wait's timer without ending the wait, never returns (WebhookDispatcher.close).
- */
-async function closeService(service: TestService): Promise<void> {
-  await (await service.context.get(SandboxHost).get()).close();
-  await service.close();
-}
-
-/** The built service in its own process, as deployed (Redis queue backend). */
-function startService(role: string, port: number, prefix: string): RunningProcess {
+/** The built service in its own process, as deployed (Redis queue backend unless `env` unsets REDIS_URL). */
+function startService(role: string, port: number, prefix: string, env: Record<string, string> = {}): RunningProcess {
   return startProcess(
     MAIN_JS,
     [],
@@ -254,6 +232,7 @@ function startService(role: string, port: number, prefix: string): RunningProces
       REDIS_KEY_PREFIX: prefix,
       SANDBOX_STATUS_DELAY_MS: STATUS_DELAY_MS,
       DATABASE_POOL_SIZE: POOL_SIZE,
+      ...env,
       // e.g. `--require ./profile.js` (NODE_OPTIONS refuses --cpu-prof) to see where the service's time goes.
       ...(process.env.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS } : {}),
     }),
@@ -330,8 +309,8 @@ process.on('SIGTERM', async () => {
 
 /**
  * Test-mode tenants (an organization, a key without a practical rate limit, a sandbox phone) whose
- * phone is HIGH in our database before the service at `apiUrl` provisions it into its sandbox (which
- * copies the level), and whose WABA has hello_world synced through that service.
+ * phone is HIGH in our database before the service at `apiUrl` provisions it into its in-process
+ * sandbox (which copies the level), and whose WABA has hello_world synced through that service.
  */
 async function benchPhones(creator: TestService, apiUrl: string, count: number): Promise<BenchPhone[]> {
   const dataSource = creator.context.get(DataSource);
@@ -351,12 +330,6 @@ async function benchPhones(creator: TestService, apiUrl: string, count: number):
     });
     if (!synced.response.ok) {
       throw new Error(`template sync failed: ${JSON.stringify(synced.error)}`);
-    }
-    if (apiUrl === creator.url) {
-      // The sync provisioned the phone into this process's sandbox; HIGH there too, whatever it learned first.
-      (await creator.context.get(SandboxHost).get()).updatePhoneNumber(phone.meta_phone_number_id, {
-        throughputLevel: 'HIGH',
-      });
     }
     phones.push({
       key: tenant.apiKey.key,
@@ -387,6 +360,7 @@ async function sendBatch(baseUrl: string, phone: BenchPhone, size: number): Prom
 }
 
 interface E2eResult {
+  topology: string;
   messages: number;
   acceptSeconds: number;
   atMetaSeconds: number;
@@ -397,92 +371,203 @@ interface E2eResult {
 }
 
 /**
- * After a warm-up, `total` messages in one batch per phone, all POSTed at once; times from the first POST until Meta
- * (the sandbox) accepted every one (`wa_message_id` stored) and until every one is `sent`. Samples
- * the queues each second, and counts the PostgreSQL statements and Redis commands of this process.
+ * Meta for (b): the standalone sandbox in its own process, with `count` WABAs of one HIGH phone
+ * each, sending its webhooks to `webhookUrl`. Answers its URL and what the service connects.
  */
-async function endToEnd(service: TestService, phones: BenchPhone[], total: number): Promise<E2eResult> {
-  const dataSource = service.context.get(DataSource);
-  const outbound = service.context.get<Queue>(getQueueToken(QueueName.OutboundMessages));
-  const ingestion = service.context.get<Queue>(getQueueToken(QueueName.MetaWebhookEvents));
-  // Warm-up: a few messages per phone through the whole pipeline first (JIT, caches, provisioning).
-  const warmup = await Promise.all(phones.map((phone) => sendBatch(service.url, phone, E2E_WARMUP_PER_PHONE)));
-  await waitUntilSent(
-    dataSource,
-    'batch_id',
-    warmup.map((batch) => batch.id),
-    E2E_WARMUP_PER_PHONE * phones.length,
-    120_000,
+async function startSandboxProcess(count: number, webhookUrl: string) {
+  const sandbox = startProcess(
+    '-e',
+    [SANDBOX_SERVER],
+    cleanEnv({
+      SANDBOX_APP_SECRET: TEST_SECRETS.META_APP_SECRET,
+      SANDBOX_WEBHOOK_URL: webhookUrl,
+      SANDBOX_WABAS: String(count),
+      SANDBOX_STATUS_DELAY_MS: STATUS_DELAY_MS,
+      ...(process.env.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS } : {}),
+    }),
   );
-  const perPhone = Math.ceil(total / phones.length);
-  const sizes = phones.map((_, index) => Math.min(perPhone, total - index * perPhone)).filter((size) => size > 0);
-  const operations = countOperations();
-  const cpu = cpuSnapshot([]);
-  const started = performance.now();
-  const seconds = () => (performance.now() - started) / 1000;
-  const batches = await Promise.all(sizes.map((size, index) => sendBatch(service.url, phones[index], size)));
-  const acceptSeconds = seconds();
-  const batchIds = batches.map((batch) => batch.id);
-  const messages = batches.reduce((sum, batch) => sum + batch.accepted, 0);
-  expect(messages).toBe(total);
-
-  const timeline: string[] = [];
-  let atMetaSeconds = 0;
-  let lastSample = -1;
-  for (;;) {
-    const counts = await messageCounts(dataSource, 'batch_id', batchIds);
-    if (!atMetaSeconds && counts.atMeta === messages) {
-      atMetaSeconds = seconds();
-    }
-    const done = counts.sent === messages;
-    if (done || seconds() - lastSample >= 2) {
-      lastSample = seconds();
-      const [out, ingest, [{ pending }]] = await Promise.all([
-        outbound.getJobCounts('waiting', 'prioritized', 'active', 'delayed'),
-        ingestion.getJobCounts('waiting', 'prioritized', 'active'),
-        dataSource.query(
-          `SELECT count(*)::int AS pending FROM meta_webhook_events WHERE status = 'received'`,
-        ) as Promise<{ pending: number }[]>,
-      ]);
-      timeline.push(
-        `| ${fmt(lastSample, 1)} s | ${counts.atMeta} | ${counts.sent} | ` +
-          `${out.waiting + out.prioritized} / ${out.active} / ${out.delayed} | ` +
-          `${ingest.waiting + ingest.prioritized} / ${ingest.active} | ${pending} |`,
-      );
-    }
-    if (done) {
-      break;
-    }
-    if (counts.failed > 0) {
-      throw new Error(`${counts.failed} message(s) failed instead of being sent`);
-    }
-    if (seconds() > 400) {
-      throw new Error(`Only ${counts.sent} of ${messages} messages sent after 400 s (${counts.atMeta} reached Meta)`);
-    }
-    await sleep(100);
-  }
-  const sentSeconds = seconds();
-  const cpuText = cpu.since();
-  const { statements, transactions, redisCommands } = operations.stop();
+  const ready = await waitFor('the sandbox process', async () => sandbox.output().match(/^\{.*\}$/m)?.[0], 30_000);
   return {
-    messages,
-    acceptSeconds,
-    atMetaSeconds,
-    sentSeconds,
-    timeline,
-    perMessage:
-      `${fmt(statements / messages, 1)} PostgreSQL statements (${fmt(transactions / messages, 1)} transactions), ` +
-      `${fmt(redisCommands / messages, 1)} Redis commands`,
-    cpu: cpuText,
+    process: sandbox,
+    ...(JSON.parse(ready) as { url: string; wabas: { wabaId: string; accessToken: string; phoneId: string }[] }),
   };
+}
+
+/** Runs with `node -e`: the built sandbox (dist/), its WABAs and HIGH phones printed as one JSON line. */
+const SANDBOX_SERVER = `
+const { createMetaSandbox } = require(${JSON.stringify(SANDBOX_JS)});
+(async () => {
+  const delay = Number(process.env.SANDBOX_STATUS_DELAY_MS);
+  const sandbox = await createMetaSandbox({
+    appSecret: process.env.SANDBOX_APP_SECRET,
+    webhookUrl: process.env.SANDBOX_WEBHOOK_URL,
+    statusDelaysMs: { sent: 0, delivered: delay, read: delay },
+  });
+  const wabas = [];
+  for (let index = 0; index < Number(process.env.SANDBOX_WABAS); index += 1) {
+    const accessToken = 'EAAG-bench-' + index + '-' + Date.now();
+    const waba = sandbox.createWaba({ name: 'Bench ' + index, accessToken });
+    const phone = sandbox.createPhoneNumber(waba.id, {
+      displayPhoneNumber: '+1 555-900-' + String(index).padStart(4, '0'),
+      verifiedName: 'Bench',
+      throughputLevel: 'HIGH',
+    });
+    wabas.push({ wabaId: waba.id, accessToken, phoneId: phone.id });
+  }
+  console.log(JSON.stringify({ url: sandbox.url, wabas }));
+  process.once('SIGTERM', () => sandbox.close().then(() => process.exit(0)));
+})();
+`;
+
+/** Live-mode tenants (created through `creator`), each connecting one sandbox WABA to the service at `apiUrl`. */
+async function livePhones(
+  creator: TestService,
+  apiUrl: string,
+  wabas: { wabaId: string; accessToken: string; phoneId: string }[],
+): Promise<BenchPhone[]> {
+  const api = createClient<paths>({ baseUrl: apiUrl });
+  const phones: BenchPhone[] = [];
+  for (const waba of wabas) {
+    const tenant = await newTenant(creator, { mode: 'live', rateLimitPerMinute: 1_000_000 });
+    const connected = await api.POST('/v1/wabas', {
+      headers: bearer(tenant.apiKey.key),
+      body: { metaWabaId: waba.wabaId, accessToken: waba.accessToken },
+    });
+    if (!connected.data) {
+      throw new Error(`connecting a WABA failed: ${JSON.stringify(connected.error)}`);
+    }
+    const synced = await api.POST('/v1/wabas/{wabaId}/templates/sync', {
+      headers: bearer(tenant.apiKey.key),
+      params: { path: { wabaId: connected.data.data.id } },
+    });
+    if (!synced.response.ok) {
+      throw new Error(`template sync failed: ${JSON.stringify(synced.error)}`);
+    }
+    phones.push({
+      key: tenant.apiKey.key,
+      orgId: tenant.orgId,
+      phoneNumberId: connected.data.data.phoneNumbers[0].id,
+      metaPhoneNumberId: waba.phoneId,
+    });
+  }
+  return phones;
+}
+
+/**
+ * As deployed: the service in its own process (`APP_ROLE=all`) on one queue backend, Meta the
+ * standalone sandbox in another. After a warm-up, `total` messages in one batch per phone, all
+ * POSTed at once; times from the first POST until Meta accepted every one (`wa_message_id` stored)
+ * and until every one is `sent`. Samples progress every 2 s, and counts PostgreSQL transactions
+ * and Redis commands of every client meanwhile.
+ */
+async function endToEnd(creator: TestService, backend: 'redis' | 'postgres', total: number): Promise<E2eResult> {
+  const dataSource = creator.context.get(DataSource);
+  const run = currentTestRun();
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const prefix = `${run.redisPrefix}_e2e_${backend}`;
+  progress(`(b) ${backend}: starting Meta and the service`);
+  const meta = await startSandboxProcess(PHONES, `${baseUrl}/v1/webhooks/meta`);
+  const service = startService('all', port, prefix, {
+    META_GRAPH_URL: meta.url,
+    ...(backend === 'postgres' ? { REDIS_URL: '' } : {}),
+  });
+  const outbound =
+    backend === 'redis'
+      ? new Queue(QueueName.OutboundMessages, { connection: { url: run.redisUrl }, prefix })
+      : undefined;
+  try {
+    await waitFor(
+      'the service to be ready',
+      async () => ((await fetch(`${baseUrl}/health/ready`).catch(() => undefined))?.ok ? true : undefined),
+      60_000,
+    );
+    const phones = await livePhones(creator, baseUrl, meta.wabas);
+    // Warm-up: a few messages per phone through the whole pipeline first (JIT, connections).
+    const warmup = await Promise.all(phones.map((phone) => sendBatch(baseUrl, phone, E2E_WARMUP_PER_PHONE)));
+    await waitUntilSent(
+      dataSource,
+      'batch_id',
+      warmup.map((batch) => batch.id),
+      E2E_WARMUP_PER_PHONE * phones.length,
+      120_000,
+    );
+    progress(`(b) ${backend}: measuring`);
+    const perPhone = Math.ceil(total / phones.length);
+    const sizes = phones.map((_, index) => Math.min(perPhone, total - index * perPhone)).filter((size) => size > 0);
+    const operations = await countOperations(dataSource, run.redisUrl);
+    const cpu = cpuSnapshot([service.child.pid!, meta.process.child.pid!]);
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
+    const batches = await Promise.all(sizes.map((size, index) => sendBatch(baseUrl, phones[index], size)));
+    const acceptSeconds = seconds();
+    const batchIds = batches.map((batch) => batch.id);
+    const messages = batches.reduce((sum, batch) => sum + batch.accepted, 0);
+    expect(messages).toBe(total);
+
+    const timeline: string[] = [];
+    let atMetaSeconds = 0;
+    let lastSample = -1;
+    for (;;) {
+      const counts = await messageCounts(dataSource, 'batch_id', batchIds);
+      if (!atMetaSeconds && counts.atMeta === messages) {
+        atMetaSeconds = seconds();
+      }
+      const done = counts.sent === messages;
+      if (done || seconds() - lastSample >= 2) {
+        lastSample = seconds();
+        const [out, [{ pending }]] = await Promise.all([
+          outbound?.getJobCounts('waiting', 'prioritized', 'active', 'delayed'),
+          dataSource.query(
+            `SELECT count(*)::int AS pending FROM meta_webhook_events WHERE status = 'received'`,
+          ) as Promise<{ pending: number }[]>,
+        ]);
+        timeline.push(
+          `| ${fmt(lastSample, 1)} s | ${counts.atMeta} | ${counts.sent} | ` +
+            `${out ? `${out.waiting + out.prioritized} / ${out.active} / ${out.delayed}` : '—'} | ${pending} |`,
+        );
+      }
+      if (done) {
+        break;
+      }
+      if (counts.failed > 0) {
+        throw new Error(`${counts.failed} message(s) failed instead of being sent`);
+      }
+      if (seconds() > 400) {
+        throw new Error(`Only ${counts.sent} of ${messages} messages sent after 400 s (${counts.atMeta} reached Meta)`);
+      }
+      await sleep(50);
+    }
+    const sentSeconds = seconds();
+    const cpuText = cpu.since(['service', 'Meta (sandbox)']);
+    const { transactions, redisCommands } = await operations.stop();
+    return {
+      topology: `service APP_ROLE=all, Meta = standalone sandbox process`,
+      messages,
+      acceptSeconds,
+      atMetaSeconds,
+      sentSeconds,
+      timeline,
+      perMessage:
+        `${fmt(transactions / messages, 2)} PostgreSQL transactions (statements outside a transaction count as one), ` +
+        `${fmt(redisCommands / messages, 2)} Redis commands (every client; the bench's polling included)`,
+      cpu: cpuText,
+    };
+  } finally {
+    await outbound?.close();
+    service.child.kill('SIGTERM');
+    await service.exited;
+    meta.process.child.kill('SIGTERM');
+    await meta.process.exited;
+  }
 }
 
 function e2eRows(backend: string, e2e: E2eResult): Array<[string, string]> {
   process.stdout.write(
-    `\n(b) ${backend} queue backend, ${e2e.messages} messages: progress\n\n` +
+    `\n(b) ${backend} queue backend, ${e2e.messages} messages (${e2e.topology}): progress\n\n` +
       `| since first accept | reached Meta | sent | outbound waiting / active / delayed | ` +
-      `ingestion waiting / active | Meta webhooks not yet ingested |\n` +
-      `|---|---|---|---|---|---|\n${e2e.timeline.join('\n')}\n\n`,
+      `Meta webhooks not yet ingested |\n` +
+      `|---|---|---|---|---|\n${e2e.timeline.join('\n')}\n\n`,
   );
   return [
     [
@@ -493,35 +578,32 @@ function e2eRows(backend: string, e2e: E2eResult): Array<[string, string]> {
       `(b) ${backend}: all accepted / all reached Meta / all sent`,
       `${fmt(e2e.acceptSeconds, 2)} s / ${fmt(e2e.atMetaSeconds, 1)} s / ${fmt(e2e.sentSeconds, 1)} s`,
     ],
-    [`(b) ${backend}: work per message (accept to sent, this process)`, e2e.perMessage],
-    [`(b) ${backend}: CPU (service, sandbox and load generator in this process)`, e2e.cpu],
+    [`(b) ${backend}: work per message (accept to sent)`, e2e.perMessage],
+    [`(b) ${backend}: CPU`, e2e.cpu],
   ];
 }
 
-/** PostgreSQL statements and Redis commands sent by this process (the in-process service) from now until stop(). */
-function countOperations() {
-  let statements = 0;
-  let transactions = 0;
-  let redisCommands = 0;
-  const query = Client.prototype.query;
-  const sendCommand = Redis.prototype.sendCommand;
-  Client.prototype.query = function (this: Client, ...args: unknown[]) {
-    statements += 1;
-    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
-    if (text === 'START TRANSACTION' || text === 'BEGIN') {
-      transactions += 1;
-    }
-    return (query as (...all: unknown[]) => unknown).apply(this, args);
-  } as typeof Client.prototype.query;
-  Redis.prototype.sendCommand = function (this: Redis, ...args: Parameters<Redis['sendCommand']>) {
-    redisCommands += 1;
-    return sendCommand.apply(this, args);
+/** Transactions PostgreSQL committed in this run's database and commands Redis processed, from now until stop(). */
+async function countOperations(dataSource: DataSource, redisUrl: string) {
+  const redis = new Redis(redisUrl);
+  const read = async () => {
+    const [{ xacts }] = (await dataSource.query(
+      `SELECT (xact_commit + xact_rollback)::float8 AS xacts FROM pg_stat_database WHERE datname = current_database()`,
+    )) as { xacts: number }[];
+    const info = await redis.info('stats');
+    return { xacts, commands: Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? 0) };
   };
+  // The statistics collector reports with a delay of up to half a second.
+  const settled = async () => {
+    await sleep(600);
+    return read();
+  };
+  const before = await settled();
   return {
-    stop() {
-      Client.prototype.query = query;
-      Redis.prototype.sendCommand = sendCommand;
-      return { statements, transactions, redisCommands };
+    async stop() {
+      const after = await settled();
+      redis.disconnect();
+      return { transactions: after.xacts - before.xacts, redisCommands: after.commands - before.commands };
     },
   };
 }
@@ -650,14 +732,14 @@ function cpuSnapshot(pids: number[]) {
   });
   const before = take();
   return {
-    since(): string {
+    since(labels: string[] = pids.map(() => 'service')): string {
       const after = take();
       // /proc counts in USER_HZ: 100 per second.
       const pct = (ticks: number) => `${fmt(ticks / ((after.at - before.at) / 1000))}%`;
       const busy = (100 * (after.machine.busy - before.machine.busy)) / (after.machine.all - before.machine.all || 1);
-      const service = after.pids.map((ticks, index) => pct(ticks - before.pids[index]));
+      const processes = after.pids.map((ticks, index) => `${labels[index]} ${pct(ticks - before.pids[index])}`);
       return (
-        `${service.length > 0 ? `service ${service.join(' + ')}, load generator` : 'this process'} ` +
+        `${processes.length > 0 ? `${processes.join(', ')}, load generator` : 'this process'} ` +
         `${pct(after.self - before.self)}, PostgreSQL ${pct(after.postgres - before.postgres)}, ` +
         `Redis ${pct(after.redis - before.redis)} (% of one core; PostgreSQL counts all its processes); ` +
         `machine ${fmt(busy)}% busy`

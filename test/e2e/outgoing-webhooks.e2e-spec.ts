@@ -352,7 +352,7 @@ describe('Outgoing webhooks', () => {
       recordEvent(manager, { organizationId: orgId, livemode: false, type: 'contact.updated', data: { lost: true } }),
     );
     // Fanned out and due two minutes ago, but its job is gone.
-    await dataSource.query(`UPDATE events SET dispatched_at = now() WHERE id = $1`, [eventId]);
+    await dataSource.query(`DELETE FROM undispatched_events WHERE event_id = $1`, [eventId]);
     await dataSource.query(
       `INSERT INTO webhook_deliveries (id, endpoint_id, event_id, trigger, status, next_attempt_at)
        VALUES ($1, $2, $3, 'event', 'pending', now() - interval '2 minutes')`,

@@ -7,6 +7,8 @@ import { currentTestRun, TEST_SECRETS } from '../setup/test-environment';
 const ROOT = join(__dirname, '..', '..');
 export const MAIN_JS = join(ROOT, 'dist', 'src', 'main.js');
 export const CLI_JS = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+/** The built Graph API sandbox library, for processes that play Meta. */
+export const SANDBOX_JS = join(ROOT, 'dist', 'libs', 'meta-sandbox', 'src', 'index.js');
 
 export function assertBuilt(): void {
   if (!existsSync(MAIN_JS) || !existsSync(CLI_JS)) {

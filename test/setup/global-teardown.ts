@@ -5,7 +5,8 @@ import { TEST_POSTGRES_ADMIN_URL, TEST_REDIS_URL } from './test-environment';
 export default async function globalTeardown(): Promise<void> {
   const database = process.env.OWB_TEST_DATABASE;
   const prefix = process.env.OWB_TEST_REDIS_PREFIX;
-  if (database) {
+  // OWB_TEST_KEEP_DATABASE=1 leaves the run's database behind, to look into what a run wrote.
+  if (database && !process.env.OWB_TEST_KEEP_DATABASE) {
     const admin = new Client({ connectionString: TEST_POSTGRES_ADMIN_URL });
     await admin.connect();
     try {

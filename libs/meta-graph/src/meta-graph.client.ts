@@ -21,7 +21,10 @@ export interface MetaGraphClientOptions {
   baseUrl: string;
   /** e.g. `v23.0`. */
   apiVersion: string;
-  /** Deadline for a whole call (connect, headers and body). Default 15 s. */
+  /**
+   * Deadline for each phase of a call: connecting, the response headers, and each wait for more of
+   * the body (a download that keeps flowing is not cut off). Default 15 s.
+   */
   timeoutMs?: number;
   /** Max sockets per origin. Default unlimited. */
   connections?: number;
@@ -340,10 +343,10 @@ export class MetaGraphClient {
         headers,
         body,
         dispatcher: this.agent,
+        // Per phase, with no AbortSignal: one per call (AbortSignal.timeout) cost about 300 µs of CPU
+        // a send on a 2-vCPU machine, more than the rest of the request.
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
-        // The undici timeouts are per phase; this bounds the whole call.
-        signal: AbortSignal.timeout(this.timeoutMs),
       });
       const bytes = Buffer.from(await response.body.arrayBuffer());
       const contentType = response.headers['content-type'];

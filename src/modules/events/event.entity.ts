@@ -33,6 +33,5 @@ export class DomainEvent {
   @Column('uuid', { nullable: true }) messageId!: string | null;
   /** 1, 2, 3… across the events of one message, so receivers can order them. */
   @Column('integer', { nullable: true }) messageSequence!: number | null;
-  @Column('timestamptz', { nullable: true }) dispatchedAt!: Date | null;
   @Column('timestamptz') createdAt!: Date;
 }

@@ -29,6 +29,7 @@ export class MetaGateway implements OnApplicationShutdown {
       baseUrl: config.meta.graphUrl,
       apiVersion: config.meta.apiVersion,
       timeoutMs: config.meta.timeoutMs,
+      connections: config.meta.connections,
     });
   }
 
@@ -48,6 +49,7 @@ export class MetaGateway implements OnApplicationShutdown {
           baseUrl: sandbox.url,
           apiVersion: this.config.meta.apiVersion,
           timeoutMs: this.config.meta.timeoutMs,
+          connections: this.config.meta.connections,
         }),
     );
     return this.sandboxClient;

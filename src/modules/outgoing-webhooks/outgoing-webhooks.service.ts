@@ -150,7 +150,7 @@ export class OutgoingWebhooksService {
         data: { endpointId: endpoint.id, message: 'This is a test event from OpenWABA' },
       });
       // Sent only to this endpoint, synchronously: never fanned out.
-      await manager.query(`UPDATE events SET dispatched_at = now() WHERE id = $1`, [created]);
+      await manager.query(`DELETE FROM undispatched_events WHERE event_id = $1`, [created]);
       return created;
     });
     const event = await this.dataSource.getRepository(DomainEvent).findOneByOrFail({ id: eventId });

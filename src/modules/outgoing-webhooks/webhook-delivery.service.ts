@@ -96,14 +96,19 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
     let total = 0;
     for (;;) {
       const deliveries = await this.dataSource.transaction(async (manager) => {
-        // Routing needs no payload: the events' data stays in the database.
+        // Taken off the to-do list as they are read (kept there should this transaction fail). Routing
+        // needs no payload: the events' data stays in the database.
         const events = (
           (await preparedQuery(
             manager,
             'events-to-dispatch',
-            `SELECT id, organization_id, livemode, type, phone_number_id FROM events
-              WHERE dispatched_at IS NULL AND created_at <= now() - make_interval(secs => $1)
-              ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+            `WITH taken AS (
+               DELETE FROM undispatched_events WHERE event_id IN (
+                 SELECT event_id FROM undispatched_events WHERE created_at <= now() - make_interval(secs => $1)
+                  ORDER BY event_id LIMIT $2 FOR UPDATE SKIP LOCKED)
+               RETURNING event_id)
+             SELECT e.id, e.organization_id, e.livemode, e.type, e.phone_number_id
+               FROM taken JOIN events e ON e.id = taken.event_id ORDER BY e.id`,
             [olderThanMs / 1000, DISPATCH_BATCH],
           )) as Record<string, unknown>[]
         ).map((row) => entityFromRow(manager, DomainEvent, row));
@@ -136,12 +141,6 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
             [rows.map((row) => row.id), rows.map((row) => row.endpointId), rows.map((row) => row.eventId)],
           );
         }
-        await preparedQuery(
-          manager,
-          'events-dispatched',
-          `UPDATE events SET dispatched_at = now() WHERE id = ANY($1::uuid[])`,
-          [events.map((event) => event.id)],
-        );
         return rows;
       });
       if (deliveries === null) {

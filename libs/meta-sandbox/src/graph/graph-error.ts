@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomChunk } from '../state/ids';
 
 export type GraphErrorType = 'OAuthException' | 'GraphMethodException';
 
@@ -34,7 +34,7 @@ interface GraphErrorOptions {
 const ERROR_CODES_PAGE = 'https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/';
 
 export function newTraceId(): string {
-  return randomBytes(17).toString('base64url').slice(0, 23);
+  return randomChunk(17).toString('base64url').slice(0, 23);
 }
 
 /** A Graph API failure, rendered as Meta's error object. */
