@@ -9,7 +9,6 @@ import { ErrorCode } from '../../../common/errors/error-code';
 import { newId } from '../../../common/ids';
 import { OutboundMessageJobs } from '../../../queue/job-payloads';
 import { QueueName } from '../../../queue/queue-names';
-import { Contact } from '../../contacts/contact.entity';
 import { SERVICE_WINDOW_MS } from '../../conversations/conversation.entity';
 import { EventsService } from '../../events/events.service';
 import { MediaService } from '../../media/media.service';
@@ -20,7 +19,7 @@ import { MessageStatus } from '../message.entity';
 import { MessageBatch, RejectedRecipient } from '../message-batch.entity';
 import { previewOf } from '../message-content';
 import { contentOf } from './message-sender.service';
-import { contactsOf, insertOutboundMessages, recipientKey } from './outbound-rows';
+import { contactsOf, insertOutboundMessages, RecipientContact, recipientKey } from './outbound-rows';
 import {
   approvedTemplate,
   assertPhoneCanSend,
@@ -179,7 +178,7 @@ export class MessageBatchService {
     manager: EntityManager,
     phoneNumberId: string,
     candidates: Candidate[],
-    contactOf: (candidate: Candidate) => Contact | undefined,
+    contactOf: (candidate: Candidate) => RecipientContact | undefined,
     rejected: RejectedRecipient[],
   ): Promise<Candidate[]> {
     const rows = (await manager.query(

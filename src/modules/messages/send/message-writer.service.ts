@@ -10,7 +10,6 @@ import { AppConfig } from '../../../config/app-config';
 import { APP_CONFIG } from '../../../config/config.module';
 import { QueueName } from '../../../queue/queue-names';
 import { resolveContact } from '../../contacts/contact-identity';
-import { Contact } from '../../contacts/contact.entity';
 import { ContactDto } from '../../contacts/dto/contact.dto';
 import { EventsService } from '../../events/events.service';
 import { recordEvent } from '../../events/record-event';
@@ -18,7 +17,7 @@ import { PhoneForSending, PhoneNumbersService } from '../../phone-numbers/phone-
 import { Template } from '../../templates/template.entity';
 import { Message } from '../message.entity';
 import { previewOf } from '../message-content';
-import { contactsOf, insertOutboundMessages, OutboundRow, recipientKey } from './outbound-rows';
+import { contactsOf, insertOutboundMessages, OutboundRow, RecipientContact, recipientKey } from './outbound-rows';
 import { SendJob, spreadSendJobs } from './send-job';
 import {
   assertApproved,
@@ -229,7 +228,7 @@ function sendJobsOf(config: AppConfig, messages: Message[], phones: Map<string, 
   );
 }
 
-function rowOf(draft: SendDraft, contact: Contact): OutboundRow {
+function rowOf(draft: SendDraft, contact: RecipientContact): OutboundRow {
   return {
     id: draft.messageId,
     organizationId: draft.organizationId,
