@@ -7,7 +7,6 @@ import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { validationExceptionFactory } from './common/errors/validation-errors';
 import { EnvelopeInterceptor } from './common/http/envelope.interceptor';
 import { loggerOptions } from './common/http/logger-options';
-import { IdempotencyInterceptor } from './common/idempotency/idempotency.interceptor';
 import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { RateLimitGuard } from './common/rate-limit/rate-limit.guard';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
@@ -81,7 +80,6 @@ export class AppModule {
         { provide: APP_GUARD, useClass: RateLimitGuard },
         // Interceptors nest in this order: the envelope wraps whatever idempotency returns or replays.
         { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
-        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         {
           provide: APP_PIPE,

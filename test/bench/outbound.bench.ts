@@ -62,18 +62,19 @@ const progress = (what: string) =>
   process.stderr.write(`[outbound bench +${((Date.now() - benchStarted) / 1000).toFixed(1)} s] ${what}\n`);
 
 /**
- * Outbound messaging, with the sandbox as Meta:
- * (a) `POST /v1/messages` (hello_world to distinct customers) accepted per second and its latency, the
- *     service in its own process(es), set against (d) this machine's raw ceiling: bare Fastify, one
- *     INSERT and one BullMQ job per request, same load generator and connections;
+ * Outbound messaging, the service as deployed (its own processes, built code) and, in (a) and (b),
+ * Meta played by the standalone sandbox in a process of its own, with live-mode WABAs connected to it:
+ * (a) `POST /v1/messages` (hello_world to distinct customers) accepted per second and its latency,
+ *     set against (d) this machine's raw ceiling: bare Fastify, one INSERT and one BullMQ job per
+ *     request, same load generator and connections;
  * (b) messages per second from the first batch accept until every message is `sent` (the status
  *     webhook from the sandbox ingested), on the Redis and on the PostgreSQL queue backend;
- * (c) the wall time of accepting a 5,000-recipient batch.
+ * (c) the wall time of accepting a 5,000-recipient batch (test-mode phones, an API-only service).
  * Nothing is asserted about time; the bench fails when an accepted message is lost (not `sent`, or
  * for (c) not queued).
  */
 describe('outbound messaging', () => {
-  /** In this process: creates every tenant, and syncs templates of test-mode phones into its sandbox. */
+  /** In this process, without workers: creates every tenant. */
   let creator: TestService | undefined;
   let dataSource: DataSource;
   const rows: Array<[string, string]> = [];
@@ -108,16 +109,18 @@ describe('outbound messaging', () => {
       const port = await freePort();
       const baseUrl = `http://127.0.0.1:${port}`;
       const prefix = `${run.redisPrefix}_out_${during.join('_')}`;
-      const children = during.map((role) => startService(role, port, prefix));
+      progress(`(a) ${topology}: starting Meta and the service`);
+      const meta = await startSandboxProcess(PHONES, `${baseUrl}/v1/webhooks/meta`);
+      const env = { META_GRAPH_URL: meta.url };
+      const children = during.map((role) => startService(role, port, prefix, env));
       const outbound = new Queue(QueueName.OutboundMessages, { connection: { url: run.redisUrl }, prefix });
       try {
-        progress(`(a) ${topology}: starting`);
         await waitFor(
           'the service to be ready',
           async () => ((await fetch(`${baseUrl}/health/ready`).catch(() => undefined))?.ok ? true : undefined),
           60_000,
         );
-        const phones = await benchPhones(creator!, baseUrl, PHONES);
+        const phones = await livePhones(creator!, baseUrl, meta.wabas);
         const body = (index: number) =>
           JSON.stringify({
             phoneNumberId: phones[index % phones.length].phoneNumberId,
@@ -129,15 +132,15 @@ describe('outbound messaging', () => {
         progress(`(a) ${topology}: warming up`);
         const warmup = await load(baseUrl, '/v1/messages', headers, body, WARMUP_SECONDS);
         progress(`(a) ${topology}: measuring`);
-        const cpu = cpuSnapshot(children.map((child) => child.child.pid!));
+        const cpu = cpuSnapshot([...children.map((child) => child.child.pid!), meta.process.child.pid!]);
         const measured = await load(baseUrl, '/v1/messages', headers, body, SECONDS);
-        const cpuText = cpu.since();
+        const cpuText = cpu.since([...children.map(() => 'service'), 'Meta (sandbox)']);
         const loadEnded = performance.now();
         const backlog = await outbound.getJobCounts('waiting', 'prioritized', 'active', 'delayed');
         const orgIds = phones.map((phone) => phone.orgId);
         const accepted = warmup.ok + measured.ok;
         const sentAtEnd = (await messageCounts(dataSource, 'organization_id', orgIds)).sent;
-        children.push(...after.map((role) => startService(role, port, prefix)));
+        children.push(...after.map((role) => startService(role, port, prefix, env)));
         progress(`(a) ${topology}: ${measured.ok} accepted, waiting until all ${accepted} are sent`);
         const done = await waitUntilSent(dataSource, 'organization_id', orgIds, accepted, 300_000);
         const drainSeconds = (performance.now() - loadEnded) / 1000;
@@ -157,7 +160,7 @@ describe('outbound messaging', () => {
         );
       } finally {
         await outbound.close();
-        for (const child of children) {
+        for (const child of [...children, meta.process]) {
           child.child.kill('SIGTERM');
           await child.exited;
         }

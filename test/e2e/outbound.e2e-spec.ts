@@ -351,6 +351,29 @@ describe('Sending messages', () => {
       [chatting, stranger].map((phone) => phone.slice(1)).sort(),
     );
   });
+  it('gives one new customer one contact, however many sends at once create it', async () => {
+    const { key, phoneNumberId } = await sandboxTenant(service, { syncTemplates: true });
+    const to = customerPhone();
+    const template = { name: 'hello_world', language: { code: 'en_US' } };
+    // Enough to be written by several groups at once, each finding the customer new.
+    const answers = await Promise.all(
+      Array.from({ length: 60 }, () => sendMessage(service, key, { phoneNumberId, to, type: 'template', template })),
+    );
+    expect(answers.map((answer) => answer.response.status)).toEqual(answers.map(() => 202));
+    const contactIds = new Set(answers.map((answer) => answer.data!.data.contactId));
+    const conversationIds = new Set(answers.map((answer) => answer.data!.data.conversationId));
+    expect([contactIds.size, conversationIds.size]).toEqual([1, 1]);
+    const contacts = await service.api.GET('/v1/contacts', { headers: bearer(key) });
+    expect(contacts.data!.data.map((contact) => [contact.id, contact.waId])).toEqual([
+      [[...contactIds][0], to.slice(1)],
+    ]);
+    const created = await service.api.GET('/v1/events', {
+      headers: bearer(key),
+      params: { query: { type: 'contact.created' } },
+    });
+    expect(created.data!.data).toHaveLength(1);
+  });
+
   it('sends a long text whose preview would end in half an emoji', async () => {
     const { key, phoneNumberId } = await sandboxTenant(service);
     const { to } = await customerWrites(service, key, phoneNumberId);

@@ -17,7 +17,15 @@ import { PhoneForSending, PhoneNumbersService } from '../../phone-numbers/phone-
 import { Template } from '../../templates/template.entity';
 import { Message } from '../message.entity';
 import { previewOf } from '../message-content';
-import { contactsOf, insertOutboundMessages, OutboundRow, RecipientContact, recipientKey } from './outbound-rows';
+import {
+  contactsOf,
+  insertOutboundMessages,
+  OutboundRow,
+  RecipientContact,
+  recipientKey,
+  SendToWrite,
+  writeSends,
+} from './outbound-rows';
 import { SendJob, spreadSendJobs } from './send-job';
 import {
   assertApproved,
@@ -167,11 +175,33 @@ export class MessageWriterService implements BeforeApplicationShutdown {
     return { checked, phones };
   }
 
-  /** Sends whose customer is named one way, in one transaction; records each one's outcome. */
+  /**
+   * Sends whose customer is named one way, in one statement; records each one's outcome. A send
+   * whose new contact another request created meanwhile is written again with that contact.
+   */
   private async writeTogether(drafts: SendDraft[], outcomes: Map<SendDraft, Settled<Message>>) {
     if (drafts.length === 0) {
       return;
     }
+    const written = await writeSends(this.dataSource.manager, drafts.map(sendOf));
+    const raced: SendDraft[] = [];
+    for (const draft of drafts) {
+      const result = written.get(draft.messageId)!;
+      if (result.written) {
+        outcomes.set(draft, { ok: true, value: queuedMessage(draft, result.contactId, result.conversationId) });
+      } else if (result.reason === 'contact-raced') {
+        raced.push(draft);
+      } else {
+        outcomes.set(draft, { ok: false, error: outsideWindow() });
+      }
+    }
+    if (raced.length > 0) {
+      await this.writeWithContactsRead(raced, outcomes);
+    }
+  }
+
+  /** The same in a transaction of two statements, whose contact lookup sees contacts created meanwhile. */
+  private async writeWithContactsRead(drafts: SendDraft[], outcomes: Map<SendDraft, Settled<Message>>) {
     const results = await this.dataSource.transaction(async (manager) => {
       const contacts = await contactsOf(
         manager,
@@ -228,22 +258,28 @@ function sendJobsOf(config: AppConfig, messages: Message[], phones: Map<string, 
   );
 }
 
-function rowOf(draft: SendDraft, contact: RecipientContact): OutboundRow {
+/** The message a draft writes, whose contact `writeSends` finds or creates. */
+function sendOf(draft: SendDraft): SendToWrite {
   return {
     id: draft.messageId,
     organizationId: draft.organizationId,
     livemode: draft.livemode,
     phoneNumberId: draft.phoneNumberId,
-    contact,
+    waId: draft.waId,
+    bsuid: draft.bsuid,
     type: draft.type,
     content: draft.content,
     context: draft.context,
     metadata: draft.metadata,
     preview: previewOf(draft.type, draft.content),
     freeForm: draft.type !== 'template',
-    batchId: null,
     at: draft.acceptedAt,
   };
+}
+
+function rowOf(draft: SendDraft, contact: RecipientContact): OutboundRow {
+  const { waId: _waId, bsuid: _bsuid, ...fields } = sendOf(draft);
+  return { ...fields, contact, batchId: null };
 }
 
 function queuedMessage(draft: SendDraft, contactId: string, conversationId: string): Message {

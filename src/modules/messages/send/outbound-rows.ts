@@ -176,22 +176,8 @@ export async function insertOutboundMessages(
     [
       JSON.stringify(
         rows.map((row) => ({
-          id: row.id,
-          event_id: newId(),
-          conversation_id: newId(),
-          organization_id: row.organizationId,
-          livemode: row.livemode,
-          phone_number_id: row.phoneNumberId,
+          ...messageFields(row),
           contact_id: row.contact.id,
-          type: row.type,
-          content: row.content,
-          context: row.context,
-          metadata: row.metadata,
-          preview: row.preview,
-          free_form: row.freeForm,
-          batch_id: row.batchId,
-          at: row.at.toISOString(),
-          at_iso: row.at.toISOString(),
           contact_identifier: contactIdentifier(row.contact),
           contact_reply_to: contactReplyTo(row.contact),
         })),
@@ -207,17 +193,17 @@ const latest = (incoming: string, current: string) =>
   `CASE WHEN (EXCLUDED.last_message_at, EXCLUDED.last_message_id) >= (conversations.last_message_at, conversations.last_message_id)
      OR conversations.last_message_id IS NULL THEN ${incoming} ELSE ${current} END`;
 
-const INSERT_MESSAGES = `WITH x AS (
-    SELECT * FROM jsonb_to_recordset($1::jsonb) AS x (
-      id uuid, event_id uuid, conversation_id uuid, organization_id uuid, livemode boolean, phone_number_id uuid,
-      contact_id uuid, type text, content jsonb, context jsonb, metadata jsonb, preview text, free_form boolean,
-      batch_id uuid, at timestamptz, at_iso text, contact_identifier text, contact_reply_to text)),
-  allowed AS (
-    SELECT x.* FROM x
-     WHERE NOT x.free_form OR EXISTS (
+/**
+ * The CTEs that write the messages of `source` rows (message fields and the recipient's `contact_id`,
+ * `contact_identifier` and `contact_reply_to`): the window check, the conversation upsert, the
+ * message and its `message.queued` event. The written messages are CTE `inserted`.
+ */
+const messagesCtes = (source: string) => `allowed AS (
+    SELECT s.* FROM ${source} s
+     WHERE NOT s.free_form OR EXISTS (
        SELECT 1 FROM conversations c
-        WHERE c.phone_number_id = x.phone_number_id AND c.contact_id = x.contact_id
-          AND c.last_inbound_at > x.at - $2 * interval '1 millisecond')),
+        WHERE c.phone_number_id = s.phone_number_id AND c.contact_id = s.contact_id
+          AND c.last_inbound_at > s.at - $2 * interval '1 millisecond')),
   conversation AS (
     INSERT INTO conversations (id, organization_id, livemode, phone_number_id, contact_id, last_message_at,
                                last_message_id, last_message_preview, last_message_direction)
@@ -239,13 +225,124 @@ const INSERT_MESSAGES = `WITH x AS (
            a.content, 'queued', a.context, a.metadata, a.at, a.at, a.at
       FROM allowed a JOIN conversation c ON c.phone_number_id = a.phone_number_id AND c.contact_id = a.contact_id
     RETURNING id, organization_id, livemode, phone_number_id, conversation_id, contact_id, batch_id, direction, type,
-              content, status, wa_message_id, attempts, context, referral, error, metadata, occurred_at, sent_at, delivered_at,
-              read_at, failed_at, created_at),
+              content, status, attempts, context, referral, metadata),
   queued AS (
     INSERT INTO events (id, organization_id, livemode, type, data, phone_number_id, message_id, message_sequence)
     SELECT x.event_id, m.organization_id, m.livemode, 'message.queued',
            ${queuedEventJsonSql} || CASE WHEN m.batch_id IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('batchId', m.batch_id) END,
            m.phone_number_id, m.id, 1
-      FROM inserted m JOIN x ON x.id = m.id
-     ORDER BY x.event_id)
+      FROM inserted m JOIN ${source} x ON x.id = m.id
+     ORDER BY x.event_id)`;
+
+const MESSAGE_FIELDS = `id uuid, event_id uuid, conversation_id uuid, organization_id uuid, livemode boolean, phone_number_id uuid,
+      type text, content jsonb, context jsonb, metadata jsonb, preview text, free_form boolean, batch_id uuid,
+      at timestamptz, at_iso text`;
+
+const INSERT_MESSAGES = `WITH x AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS x (${MESSAGE_FIELDS},
+      contact_id uuid, contact_identifier text, contact_reply_to text)),
+  ${messagesCtes('x')}
   SELECT id, conversation_id FROM inserted`;
+
+/**
+ * Single sends, each naming its customer one way: their new contacts (templates only: free-form
+ * content goes only to a customer who wrote) with `contact.created` events, then the messages as
+ * `INSERT_MESSAGES` writes them, all in one statement. A send whose contact was found answers it;
+ * one written answers its conversation too.
+ */
+const WRITE_SENDS = `WITH x AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS x (${MESSAGE_FIELDS},
+      wa_id text, bsuid text, new_contact_id uuid, contact_event_id uuid)),
+  new_contact AS (
+    INSERT INTO contacts (id, organization_id, livemode, wa_id, bsuid, created_at, updated_at)
+    SELECT DISTINCT ON (x.organization_id, x.livemode, x.wa_id, x.bsuid)
+           x.new_contact_id, x.organization_id, x.livemode, x.wa_id, x.bsuid, x.at, x.at
+      FROM x WHERE NOT x.free_form
+     -- In key order, so that statements creating the same new contacts at once wait for each other instead of deadlocking.
+     ORDER BY x.organization_id, x.livemode, x.wa_id, x.bsuid
+    ON CONFLICT DO NOTHING RETURNING *),
+  contact_created AS (
+    INSERT INTO events (id, organization_id, livemode, type, data)
+    SELECT x.contact_event_id, c.organization_id, c.livemode, 'contact.created', ${contactJsonSql}
+      FROM new_contact c JOIN x ON x.new_contact_id = c.id
+     ORDER BY x.contact_event_id),
+  recipient AS (
+    SELECT x.*, r.id AS contact_id, COALESCE(r.bsuid, '+' || r.wa_id, r.id::text) AS contact_identifier,
+           COALESCE('+' || r.wa_id, r.bsuid) AS contact_reply_to
+      FROM x CROSS JOIN LATERAL (
+        SELECT c.id, c.wa_id, c.bsuid FROM new_contact c
+         WHERE c.organization_id = x.organization_id AND c.livemode = x.livemode
+           AND (c.wa_id = x.wa_id OR c.bsuid = x.bsuid)
+        UNION ALL
+        SELECT c.id, c.wa_id, c.bsuid FROM contacts c
+         WHERE c.organization_id = x.organization_id AND c.livemode = x.livemode AND c.wa_id = x.wa_id
+        UNION ALL
+        SELECT c.id, c.wa_id, c.bsuid FROM contacts c
+         WHERE c.organization_id = x.organization_id AND c.livemode = x.livemode AND c.bsuid = x.bsuid
+        LIMIT 1) r),
+  ${messagesCtes('recipient')}
+  SELECT r.id, r.contact_id, m.conversation_id FROM recipient r LEFT JOIN inserted m ON m.id = r.id`;
+
+/** One single send to write: an outbound message whose contact is named by `waId` or `bsuid`. */
+export type SendToWrite = Omit<OutboundRow, 'contact' | 'batchId'> & { waId: string | null; bsuid: string | null };
+
+/** What became of a send `writeSends` was given. */
+export type SendWritten =
+  | { written: true; contactId: string; conversationId: string }
+  /** Free-form content to a customer who has not written (or not in the last 24 hours). */
+  | { written: false; reason: 'outside-window' }
+  /** Its new contact was created by another statement since this one began: write it again. */
+  | { written: false; reason: 'contact-raced' };
+
+/** Writes single sends with their contacts, conversations and events, in one statement (`WRITE_SENDS`). */
+export async function writeSends(manager: EntityManager, sends: SendToWrite[]): Promise<Map<string, SendWritten>> {
+  const rows = await preparedQuery<{ id: string; contact_id: string; conversation_id: string | null }>(
+    manager,
+    'write-sends',
+    WRITE_SENDS,
+    [
+      JSON.stringify(
+        sends.map((send) => ({
+          ...messageFields({ ...send, batchId: null }),
+          wa_id: send.waId,
+          bsuid: send.bsuid,
+          new_contact_id: newId(),
+          contact_event_id: newId(),
+        })),
+      ),
+      SERVICE_WINDOW_MS,
+    ],
+  );
+  const found = new Map(rows.map((row) => [row.id, row]));
+  return new Map(
+    sends.map((send): [string, SendWritten] => {
+      const row = found.get(send.id);
+      if (row?.conversation_id) {
+        return [send.id, { written: true, contactId: row.contact_id, conversationId: row.conversation_id }];
+      }
+      return [send.id, { written: false, reason: row || send.freeForm ? 'outside-window' : 'contact-raced' }];
+    }),
+  );
+}
+
+/** The fields of `MESSAGE_FIELDS` for a message. */
+function messageFields(row: Omit<OutboundRow, 'contact'>) {
+  const at = row.at.toISOString();
+  return {
+    id: row.id,
+    event_id: newId(),
+    conversation_id: newId(),
+    organization_id: row.organizationId,
+    livemode: row.livemode,
+    phone_number_id: row.phoneNumberId,
+    type: row.type,
+    content: row.content,
+    context: row.context,
+    metadata: row.metadata,
+    preview: row.preview,
+    free_form: row.freeForm,
+    batch_id: row.batchId,
+    at,
+    at_iso: at,
+  };
+}

@@ -1,4 +1,4 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
@@ -13,21 +13,23 @@ const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
 /**
  * For routes marked `@Idempotent()`: stores each keyed request's response for 24 h, per organization
  * (API keys) or per user (personal access tokens), and replays it for a retry with the same key.
- * It stores the handler's result; the envelope interceptor around it wraps first response and replay alike.
+ * It stores the handler's result; the envelope interceptor, which runs this around the handler,
+ * wraps first response and replay alike.
  */
 @Injectable()
-export class IdempotencyInterceptor implements NestInterceptor {
+export class IdempotentReplies {
   constructor(
     private readonly reflector: Reflector,
     private readonly idempotency: IdempotencyService,
   ) {}
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+  /** The handler's result (`handle`), or the stored first response of a retried request. */
+  around(context: ExecutionContext, handle: () => Observable<unknown>): Observable<unknown> {
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest & { [PRINCIPAL_KEY]?: Principal }>();
     const header = request.headers['idempotency-key'];
     if (header === undefined || !this.reflector.get<boolean>(IDEMPOTENT_METADATA, context.getHandler())) {
-      return next.handle();
+      return handle();
     }
     const key = Array.isArray(header) ? header[0] : header;
     if (!KEY_FORMAT.test(key)) {
@@ -47,7 +49,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
           void reply.header('Idempotent-Replayed', 'true');
           return of(claim.body);
         }
-        return next.handle().pipe(
+        return handle().pipe(
           switchMap((body: unknown) =>
             from(this.idempotency.complete(scope, key, status, body)).pipe(switchMap(() => of(body))),
           ),
