@@ -1,8 +1,11 @@
 import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { MetaGraphClient, OutboundMessage } from '@libs/meta-graph';
 import { createMetaSandbox, MAGIC_RECIPIENTS, MetaSandbox } from '@libs/meta-sandbox';
 import { MetaOpenApi } from '../helpers/meta-openapi';
-import { messageOf, statusOf, WebhookInbox } from '../helpers/webhook-inbox';
+import { waitFor } from '../helpers/wait-for';
+import { messageOf, statusesOf, statusOf, WebhookInbox } from '../helpers/webhook-inbox';
 
 const APP_SECRET = 'contract-app-secret';
 const MESSAGES = '/{Version}/{Phone-Number-ID}/messages';
@@ -73,10 +76,7 @@ describe('Meta sandbox contract', () => {
   }
 
   const statusWebhook = (messageId: string, status: string) =>
-    inbox.next(
-      `${status} of ${messageId}`,
-      (webhook) => statusOf(webhook)?.id === messageId && statusOf(webhook)?.status === status,
-    );
+    inbox.next(`${status} of ${messageId}`, (webhook) => statusOf(webhook, messageId, status) !== undefined);
 
   describe('sending', () => {
     it('accepts a text inside the service window and reports sent, delivered, read as signed, spec-shaped webhooks', async () => {
@@ -96,14 +96,14 @@ describe('Meta sandbox contract', () => {
         expect(webhook.headers['x-hub-signature-256']).toBe(expected);
         expect(openapi.webhookErrors(webhook.body)).toEqual([]);
         expect(webhook.body.entry[0].id).toBe(wabaId);
-        expect(statusOf(webhook)).toMatchObject({
+        expect(statusOf(webhook, messageId, status)).toMatchObject({
           recipient_id: to,
           recipient_user_id: expect.stringMatching(/^US\./),
         });
       }
       const order = inbox.received
-        .map(statusOf)
-        .filter((status) => status?.id === messageId)
+        .flatMap(statusesOf)
+        .filter((status) => status.id === messageId)
         .map((status) => status.status);
       expect(order).toEqual(['sent', 'delivered', 'read']);
       expect(sandbox.sentMessages(phoneId).at(-1)?.messageId).toBe(messageId);
@@ -114,7 +114,10 @@ describe('Meta sandbox contract', () => {
       expect(result.status).toBe(200);
       const failed = await statusWebhook(result.body.messages[0].id, 'failed');
       expect(openapi.webhookErrors(failed.body)).toEqual([]);
-      expect(statusOf(failed).errors[0]).toMatchObject({ code: 131047, title: 'Re-engagement message' });
+      expect(statusOf(failed, result.body.messages[0].id).errors[0]).toMatchObject({
+        code: 131047,
+        title: 'Re-engagement message',
+      });
     });
 
     it("sends Meta's default hello_world template to anyone, and only templates that exist", async () => {
@@ -297,7 +300,7 @@ describe('Meta sandbox contract', () => {
       expect(result.status).toBe(200);
       const failed = await statusWebhook(result.body.messages[0].id, 'failed');
       expect(openapi.webhookErrors(failed.body)).toEqual([]);
-      expect(statusOf(failed).errors).toEqual([
+      expect(statusOf(failed, result.body.messages[0].id).errors).toEqual([
         expect.objectContaining({ code, error_data: { details: expect.any(String) } }),
       ]);
     });
@@ -308,9 +311,73 @@ describe('Meta sandbox contract', () => {
       await statusWebhook(messageId, 'delivered');
       const later = await send(MAGIC_RECIPIENTS.neverReads, template);
       await statusWebhook(later.body.messages[0].id, 'delivered');
-      expect(
-        inbox.received.some((webhook) => statusOf(webhook)?.id === messageId && statusOf(webhook)?.status === 'read'),
-      ).toBe(false);
+      expect(inbox.received.some((webhook) => statusOf(webhook, messageId, 'read') !== undefined)).toBe(false);
+    });
+  });
+
+  describe('status webhooks while the callback is busy', () => {
+    const template = { type: 'template', template: { name: 'hello_world', language: { code: 'en_US' } } };
+    /** A callback that holds each POST until the test lets it answer, recording the statuses it got. */
+    async function heldCallback() {
+      const held: (() => void)[] = [];
+      const posts: { statuses: any[]; entries: number }[] = [];
+      const server = createServer((request, response) => {
+        let raw = '';
+        request.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+        request.on('end', () => {
+          const body = JSON.parse(raw);
+          posts.push({
+            statuses: statusesOf({ headers: request.headers, raw: Buffer.from(raw), body }),
+            entries: body.entry.length,
+          });
+          held.push(() => response.writeHead(200).end());
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+      return { url, posts, held, close: () => new Promise((resolve) => server.close(resolve)) };
+    }
+
+    it.each([
+      ['batches the statuses that wait into one webhook', 100, [1, 5]],
+      ['sends every status alone with maxChanges 1', 1, [1, 1, 1, 1, 1, 1]],
+    ])('%s', async (_case, maxChanges, sizes) => {
+      const callback = await heldCallback();
+      const busy = await createMetaSandbox({
+        appSecret: APP_SECRET,
+        webhookUrl: callback.url,
+        statusDelaysMs: { sent: 0, delivered: 60_000, read: 60_000 },
+        webhookBatching: { maxChanges, inFlight: 1 },
+      });
+      try {
+        const waba = busy.createWaba({ name: 'Busy', accessToken: 'EAAG-busy' });
+        const phone = busy.createPhoneNumber(waba.id, { displayPhoneNumber: '+1 555-010-0002', verifiedName: 'Busy' });
+        const sendOne = async () => {
+          const response = await fetch(`${busy.url}/v25.0/${phone.id}/messages`, {
+            method: 'POST',
+            headers: { authorization: 'Bearer EAAG-busy', 'content-type': 'application/json' },
+            body: JSON.stringify({ messaging_product: 'whatsapp', to: '+15551230001', ...template }),
+          });
+          return ((await response.json()) as { messages: { id: string }[] }).messages[0].id;
+        };
+        const first = await sendOne();
+        await waitFor('the first status to be posted', async () => (callback.posts.length === 1 ? true : undefined));
+        // The callback has not answered: the next statuses wait for it.
+        const later = [await sendOne(), await sendOne(), await sendOne(), await sendOne(), await sendOne()];
+        for (let answered = 0; answered < sizes.length; answered += 1) {
+          await waitFor('the next post', async () => (callback.posts.length > answered ? true : undefined));
+          callback.held[answered]();
+        }
+        expect(callback.posts.map((post) => post.statuses.length)).toEqual(sizes);
+        expect(callback.posts.flatMap((post) => post.statuses.map((status) => status.id))).toEqual([first, ...later]);
+        expect(callback.posts.every((post) => post.entries === 1)).toBe(true);
+        expect(callback.posts.flatMap((post) => post.statuses.map((status) => status.status))).toEqual(
+          Array(6).fill('sent'),
+        );
+      } finally {
+        await busy.close();
+        await callback.close();
+      }
     });
   });
 

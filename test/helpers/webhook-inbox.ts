@@ -105,7 +105,15 @@ export class WebhookInbox {
   }
 }
 
-/** The first status of a `messages` webhook, if it carries one. */
-export const statusOf = (webhook: ReceivedWebhook) => webhook.body?.entry?.[0]?.changes?.[0]?.value?.statuses?.[0];
+/** Every status a `messages` webhook carries, in order (Meta may batch many in one POST). */
+export const statusesOf = (webhook: ReceivedWebhook): any[] =>
+  (webhook.body?.entry ?? []).flatMap((entry: any) =>
+    (entry.changes ?? []).flatMap((change: any) => change.value?.statuses ?? []),
+  );
+/** The status of this message in a webhook (the first one, without a message id), if it carries one. */
+export const statusOf = (webhook: ReceivedWebhook, messageId?: string, status?: string) =>
+  statusesOf(webhook).find(
+    (candidate) => (!messageId || candidate.id === messageId) && (!status || candidate.status === status),
+  );
 /** The first inbound message of a `messages` webhook, if it carries one. */
 export const messageOf = (webhook: ReceivedWebhook) => webhook.body?.entry?.[0]?.changes?.[0]?.value?.messages?.[0];

@@ -3,8 +3,9 @@ import { MAGIC_RECIPIENTS } from './messages/magic-recipients';
 
 /**
  * The sandbox on its own (`npm run sandbox`): point META_GRAPH_URL at it. Configured by
- * SANDBOX_PORT (default 4010), SANDBOX_HOST, META_APP_SECRET, SANDBOX_WEBHOOK_URL and
- * SANDBOX_STATUS_DELAY_MS. SANDBOX_SEED_TOKEN provisions one WABA with a registered phone.
+ * SANDBOX_PORT (default 4010), SANDBOX_HOST, META_APP_SECRET, SANDBOX_WEBHOOK_URL,
+ * SANDBOX_STATUS_DELAY_MS and SANDBOX_WEBHOOK_BATCH (statuses per webhook while the callback is busy,
+ * default 100; 1 sends each alone). SANDBOX_SEED_TOKEN provisions one WABA with a registered phone.
  */
 async function main(): Promise<void> {
   const env = process.env;
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
     port: Number(env.SANDBOX_PORT ?? 4010),
     webhookUrl: env.SANDBOX_WEBHOOK_URL,
     statusDelaysMs: { sent: 0, delivered: delay, read: delay * 2 },
+    webhookBatching: { maxChanges: Number(env.SANDBOX_WEBHOOK_BATCH ?? 100), inFlight: 8 },
   });
   console.log(`Meta Graph API sandbox listening on ${sandbox.url}`);
   if (env.SANDBOX_SEED_TOKEN) {

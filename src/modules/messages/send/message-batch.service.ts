@@ -2,14 +2,13 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { ApiKeyPrincipal } from '../../../auth/principal';
 import { AppException } from '../../../common/errors/app.exception';
 import { ErrorCode } from '../../../common/errors/error-code';
 import { newId } from '../../../common/ids';
 import { OutboundMessageJobs } from '../../../queue/job-payloads';
 import { QueueName } from '../../../queue/queue-names';
-import { SERVICE_WINDOW_MS } from '../../conversations/conversation.entity';
 import { EventsService } from '../../events/events.service';
 import { MediaService } from '../../media/media.service';
 import { PhoneNumbersService } from '../../phone-numbers/phone-numbers.service';
@@ -19,7 +18,7 @@ import { MessageStatus } from '../message.entity';
 import { MessageBatch, RejectedRecipient } from '../message-batch.entity';
 import { previewOf } from '../message-content';
 import { contentOf } from './message-sender.service';
-import { contactsOf, insertOutboundMessages, RecipientContact, recipientKey } from './outbound-rows';
+import { writeOutbound } from './outbound-rows';
 import {
   approvedTemplate,
   assertPhoneCanSend,
@@ -86,33 +85,49 @@ export class MessageBatchService {
     const candidates = checkRecipients(dto, template, rejected, checkMedia);
 
     const scope = { organizationId: principal.organizationId, livemode: principal.livemode };
+    const batchId = newId();
+    // One millisecond-precision time for the messages and their conversations' last activity (list cursors carry it).
+    const now = new Date();
     const { batch, accepted } = await this.dataSource.transaction(async (manager) => {
-      const recipients = candidates.map(({ waId, bsuid }) => ({ ...scope, waId, bsuid, createMissing: isTemplate }));
-      const contacts = await contactsOf(manager, recipients);
-      const contactOfCandidate = new Map(
-        candidates.map((candidate, index) => [candidate, contacts.get(recipientKey(recipients[index]))]),
+      const written = await writeOutbound(
+        manager,
+        candidates.map((candidate) => ({
+          id: candidate.messageId,
+          ...scope,
+          phoneNumberId: phone.id,
+          waId: candidate.waId,
+          bsuid: candidate.bsuid,
+          type: dto.type,
+          content: candidate.content,
+          context: null,
+          metadata: candidate.metadata,
+          preview: previewOf(dto.type, candidate.content),
+          freeForm: !isTemplate,
+          batchId,
+          at: now,
+        })),
       );
-      const contactOf = (candidate: Candidate) => contactOfCandidate.get(candidate);
       const indexOfContact = new Map<string, number>();
-      const known = candidates.filter((candidate) => {
-        const contact = contactOf(candidate);
-        if (!contact) {
-          // Only free-form content meets an unknown customer (templates create contacts): one who never wrote.
+      const accepted = candidates.filter((candidate) => {
+        const outcome = written.get(candidate.messageId)!;
+        if (outcome.written) {
+          indexOfContact.set(outcome.contactId, candidate.index);
+        } else if (outcome.reason === 'same-contact') {
+          // One customer named twice, by phone and by BSUID, is one contact: it gets one message.
+          rejected.push(sameCustomer(candidate.index, indexOfContact.get(outcome.contactId)!));
+        } else if (outcome.reason === 'outside-window') {
           rejected.push(outsideWindow(candidate.index));
-          return false;
+        } else {
+          // Rolls the batch back: other requests kept creating this recipient's contact (not seen in practice).
+          throw new AppException(
+            ErrorCode.Conflict,
+            'Other requests were creating contacts of this batch at the same time: send it again',
+          );
         }
-        // One customer named twice, by phone and by BSUID, is one contact: it gets one message.
-        const earlier = indexOfContact.get(contact.id);
-        if (earlier !== undefined) {
-          rejected.push(sameCustomer(candidate.index, earlier));
-          return false;
-        }
-        indexOfContact.set(contact.id, candidate.index);
-        return true;
+        return outcome.written;
       });
-      const accepted = isTemplate ? known : await this.insideWindow(manager, phone.id, known, contactOf, rejected);
-      const row = manager.getRepository(MessageBatch).create({
-        id: newId(),
+      const batch = manager.getRepository(MessageBatch).create({
+        id: batchId,
         ...scope,
         phoneNumberId: phone.id,
         type: dto.type,
@@ -120,33 +135,10 @@ export class MessageBatchService {
         accepted: accepted.length,
         rejected: rejected.sort((a, b) => a.index - b.index),
         metadata: dto.metadata ?? null,
+        createdAt: now,
       });
-      await manager.insert(MessageBatch, row);
-      // One millisecond-precision time for the messages and their conversations' last activity (list cursors carry it).
-      const now = new Date();
-      const written = await insertOutboundMessages(
-        manager,
-        accepted.map((candidate) => ({
-          id: candidate.messageId,
-          ...scope,
-          phoneNumberId: phone.id,
-          contact: contactOf(candidate)!,
-          type: dto.type,
-          content: candidate.content,
-          context: null,
-          metadata: candidate.metadata,
-          preview: previewOf(dto.type, candidate.content),
-          // The window was checked above, so that each refused recipient is reported.
-          freeForm: false,
-          batchId: row.id,
-          at: now,
-        })),
-      );
-      if (written.size !== accepted.length) {
-        // Rolls the batch back: what it reports accepted must be exactly what it wrote.
-        throw new Error(`Batch ${row.id}: ${written.size} of ${accepted.length} accepted messages written`);
-      }
-      return { batch: await manager.getRepository(MessageBatch).findOneByOrFail({ id: row.id }), accepted };
+      await manager.insert(MessageBatch, batch);
+      return { batch, accepted };
     });
     if (accepted.length > 0) {
       // One job: a worker queues the thousands of send jobs, and the reconciler stands behind it.
@@ -171,29 +163,6 @@ export class MessageBatchService {
       [id],
     )) as { status: MessageStatus; count: number }[];
     return { batch, counts: Object.fromEntries(rows.map((row) => [row.status, row.count])) };
-  }
-
-  /** The candidates who wrote to this phone in the last 24 hours; the others are rejected. */
-  private async insideWindow(
-    manager: EntityManager,
-    phoneNumberId: string,
-    candidates: Candidate[],
-    contactOf: (candidate: Candidate) => RecipientContact | undefined,
-    rejected: RejectedRecipient[],
-  ): Promise<Candidate[]> {
-    const rows = (await manager.query(
-      `SELECT contact_id FROM conversations
-        WHERE phone_number_id = $1 AND contact_id = ANY($2::uuid[]) AND last_inbound_at > now() - $3 * interval '1 millisecond'`,
-      [phoneNumberId, candidates.map((candidate) => contactOf(candidate)!.id), SERVICE_WINDOW_MS],
-    )) as { contact_id: string }[];
-    const open = new Set(rows.map((row) => row.contact_id));
-    return candidates.filter((candidate) => {
-      if (open.has(contactOf(candidate)!.id)) {
-        return true;
-      }
-      rejected.push(outsideWindow(candidate.index));
-      return false;
-    });
   }
 }
 

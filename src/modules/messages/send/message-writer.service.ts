@@ -17,15 +17,7 @@ import { PhoneForSending, PhoneNumbersService } from '../../phone-numbers/phone-
 import { Template } from '../../templates/template.entity';
 import { Message } from '../message.entity';
 import { previewOf } from '../message-content';
-import {
-  contactsOf,
-  insertOutboundMessages,
-  OutboundRow,
-  RecipientContact,
-  recipientKey,
-  SendToWrite,
-  writeSends,
-} from './outbound-rows';
+import { insertOutboundMessages, OutboundRow, OutboundToWrite, RecipientContact, writeOutbound } from './outbound-rows';
 import { SendJob, spreadSendJobs } from './send-job';
 import {
   assertApproved,
@@ -175,52 +167,18 @@ export class MessageWriterService implements BeforeApplicationShutdown {
     return { checked, phones };
   }
 
-  /**
-   * Sends whose customer is named one way, in one statement; records each one's outcome. A send
-   * whose new contact another request created meanwhile is written again with that contact.
-   */
+  /** Sends whose customer is named one way, in one statement; records each one's outcome. */
   private async writeTogether(drafts: SendDraft[], outcomes: Map<SendDraft, Settled<Message>>) {
-    if (drafts.length === 0) {
-      return;
-    }
-    const written = await writeSends(this.dataSource.manager, drafts.map(sendOf));
-    const raced: SendDraft[] = [];
+    const written = await writeOutbound(this.dataSource.manager, drafts.map(sendOf));
     for (const draft of drafts) {
       const result = written.get(draft.messageId)!;
-      if (result.written) {
-        outcomes.set(draft, { ok: true, value: queuedMessage(draft, result.contactId, result.conversationId) });
-      } else if (result.reason === 'contact-raced') {
-        raced.push(draft);
-      } else {
-        outcomes.set(draft, { ok: false, error: outsideWindow() });
-      }
-    }
-    if (raced.length > 0) {
-      await this.writeWithContactsRead(raced, outcomes);
-    }
-  }
-
-  /** The same in a transaction of two statements, whose contact lookup sees contacts created meanwhile. */
-  private async writeWithContactsRead(drafts: SendDraft[], outcomes: Map<SendDraft, Settled<Message>>) {
-    const results = await this.dataSource.transaction(async (manager) => {
-      const contacts = await contactsOf(
-        manager,
-        drafts.map((draft) => ({ ...draft, createMissing: draft.type === 'template' })),
+      outcomes.set(
+        draft,
+        result.written
+          ? { ok: true, value: queuedMessage(draft, result.contactId, result.conversationId) }
+          : { ok: false, error: result.reason === 'outside-window' ? outsideWindow() : contactRaced() },
       );
-      const rows = drafts.flatMap((draft) => {
-        const contact = contacts.get(recipientKey(draft));
-        return contact ? [rowOf(draft, contact)] : [];
-      });
-      const conversations = await insertOutboundMessages(manager, rows);
-      return drafts.map((draft): Settled<Message> => {
-        const conversationId = conversations.get(draft.messageId);
-        const contact = contacts.get(recipientKey(draft));
-        return conversationId && contact
-          ? { ok: true, value: queuedMessage(draft, contact.id, conversationId) }
-          : { ok: false, error: outsideWindow() };
-      });
-    });
-    drafts.forEach((draft, index) => outcomes.set(draft, results[index]));
+    }
   }
 
   /** A send naming its customer by phone and by BSUID: the two may be one contact, joined here. */
@@ -258,8 +216,8 @@ function sendJobsOf(config: AppConfig, messages: Message[], phones: Map<string, 
   );
 }
 
-/** The message a draft writes, whose contact `writeSends` finds or creates. */
-function sendOf(draft: SendDraft): SendToWrite {
+/** The message a draft writes, whose contact `writeOutbound` finds or creates. */
+function sendOf(draft: SendDraft): OutboundToWrite {
   return {
     id: draft.messageId,
     organizationId: draft.organizationId,
@@ -273,13 +231,14 @@ function sendOf(draft: SendDraft): SendToWrite {
     metadata: draft.metadata,
     preview: previewOf(draft.type, draft.content),
     freeForm: draft.type !== 'template',
+    batchId: null,
     at: draft.acceptedAt,
   };
 }
 
 function rowOf(draft: SendDraft, contact: RecipientContact): OutboundRow {
   const { waId: _waId, bsuid: _bsuid, ...fields } = sendOf(draft);
-  return { ...fields, contact, batchId: null };
+  return { ...fields, contact };
 }
 
 function queuedMessage(draft: SendDraft, contactId: string, conversationId: string): Message {
@@ -311,6 +270,14 @@ function queuedMessage(draft: SendDraft, contactId: string, conversationId: stri
     createdAt: at,
     updatedAt: at,
   };
+}
+
+/** Other requests kept creating this send's new contact as it was written (not seen in practice). */
+function contactRaced(): AppException {
+  return new AppException(
+    ErrorCode.Conflict,
+    'Other requests were creating the contact of this send at the same time: send it again',
+  );
 }
 
 function outsideWindow(): AppException {

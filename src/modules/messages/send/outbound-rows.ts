@@ -31,111 +31,8 @@ const queuedEventJsonSql = `jsonb_build_object(
   'createdAt', x.at_iso, 'metadata', m.metadata,
   'contactIdentifier', x.contact_identifier, 'contactReplyTo', x.contact_reply_to)`;
 
-/** Who a message goes to, in one organization: exactly one of phone (`waId`) and BSUID. */
-export interface Recipient {
-  organizationId: string;
-  livemode: boolean;
-  waId: string | null;
-  bsuid: string | null;
-  /** Templates may go to anyone, so their recipient becomes a contact; free-form content only to one who wrote. */
-  createMissing: boolean;
-}
-
-export const recipientKey = (recipient: Omit<Recipient, 'createMissing'>) =>
-  `${recipient.organizationId}/${recipient.livemode}/` +
-  (recipient.waId ? `wa:${recipient.waId}` : `bsuid:${recipient.bsuid}`);
-
 /** What sending needs of a contact: who it is, and how to name and reach it. */
 export type RecipientContact = Pick<Contact, 'id' | 'organizationId' | 'livemode' | 'waId' | 'bsuid'>;
-
-/**
- * The contacts of these recipients, by `recipientKey`, in any organizations: those to create are
- * created with their `contact.created` events, and every contact, new and existing, is answered in
- * one statement (its SELECT sees the table as it was before the INSERT).
- */
-export async function contactsOf(
-  manager: EntityManager,
-  recipients: Recipient[],
-): Promise<Map<string, RecipientContact>> {
-  const byKey = new Map<string, Recipient>();
-  for (const recipient of recipients) {
-    const key = recipientKey(recipient);
-    const createMissing = recipient.createMissing || !!byKey.get(key)?.createMissing;
-    byKey.set(key, { ...recipient, createMissing });
-  }
-  // In key order, so that groups creating the same new contacts at once wait for each other instead of deadlocking.
-  const unique = [...byKey.keys()].sort().map((key) => byKey.get(key)!);
-  const contacts = new Map<string, RecipientContact>();
-  if (unique.length === 0) {
-    return contacts;
-  }
-  const rows = JSON.stringify(
-    unique.map((recipient) => ({
-      id: newId(),
-      event_id: newId(),
-      organization_id: recipient.organizationId,
-      livemode: recipient.livemode,
-      wa_id: recipient.waId,
-      bsuid: recipient.bsuid,
-      create_missing: recipient.createMissing,
-    })),
-  );
-  const found = await manager.query<ContactRow[]>(CONTACTS, [rows, new Date()]);
-  if (found.length < unique.length) {
-    // A contact another request created meanwhile: its row was committed after the statement began.
-    found.push(...(await manager.query<ContactRow[]>(EXISTING_CONTACTS, [rows])));
-  }
-  for (const contact of found.map((row) => ({
-    id: row.id,
-    organizationId: row.organization_id,
-    livemode: row.livemode,
-    waId: row.wa_id,
-    bsuid: row.bsuid,
-  }))) {
-    const scope = { organizationId: contact.organizationId, livemode: contact.livemode };
-    if (contact.waId) {
-      contacts.set(recipientKey({ ...scope, waId: contact.waId, bsuid: null }), contact);
-    }
-    if (contact.bsuid) {
-      contacts.set(recipientKey({ ...scope, waId: null, bsuid: contact.bsuid }), contact);
-    }
-  }
-  return contacts;
-}
-
-const RECIPIENTS = `x AS (
-  SELECT * FROM jsonb_to_recordset($1::jsonb) AS x (id uuid, event_id uuid, organization_id uuid, livemode boolean,
-                                                    wa_id text, bsuid text, create_missing boolean))`;
-
-interface ContactRow {
-  id: string;
-  organization_id: string;
-  livemode: boolean;
-  wa_id: string | null;
-  bsuid: string | null;
-}
-
-const CONTACT_COLUMNS = 'c.id, c.organization_id, c.livemode, c.wa_id, c.bsuid';
-
-const EXISTING = `SELECT ${CONTACT_COLUMNS} FROM x JOIN contacts c
-    ON c.organization_id = x.organization_id AND c.livemode = x.livemode AND c.wa_id = x.wa_id
-  UNION ALL
-  SELECT ${CONTACT_COLUMNS} FROM x JOIN contacts c
-    ON c.organization_id = x.organization_id AND c.livemode = x.livemode AND c.bsuid = x.bsuid`;
-
-const EXISTING_CONTACTS = `WITH ${RECIPIENTS} ${EXISTING}`;
-
-const CONTACTS = `WITH ${RECIPIENTS},
-  inserted AS (
-    INSERT INTO contacts (id, organization_id, livemode, wa_id, bsuid, created_at, updated_at)
-    SELECT x.id, x.organization_id, x.livemode, x.wa_id, x.bsuid, $2, $2 FROM x WHERE x.create_missing
-    ON CONFLICT DO NOTHING RETURNING *),
-  created AS (
-    INSERT INTO events (id, organization_id, livemode, type, data)
-    SELECT x.event_id, c.organization_id, c.livemode, 'contact.created', ${contactJsonSql}
-      FROM inserted c JOIN x ON x.id = c.id
-     ORDER BY x.event_id)
-  SELECT ${CONTACT_COLUMNS} FROM inserted c UNION ALL ${EXISTING}`;
 
 /** One outbound message to write, its contact known. */
 export interface OutboundRow {
@@ -245,14 +142,15 @@ const INSERT_MESSAGES = `WITH x AS (
   SELECT id, conversation_id FROM inserted`;
 
 /**
- * Single sends, each naming its customer one way: their new contacts (templates only: free-form
- * content goes only to a customer who wrote) with `contact.created` events, then the messages as
- * `INSERT_MESSAGES` writes them, all in one statement. A send whose contact was found answers it;
- * one written answers its conversation too.
+ * Outbound messages, each naming its customer one way: their new contacts (for templates only:
+ * free-form content goes only to a customer who wrote) with `contact.created` events, then the
+ * messages as `INSERT_MESSAGES` writes them, all in one statement. In a batch, one customer gets one
+ * message: a recipient whose contact an earlier one (by `idx`) has is not written. Answers each
+ * message whose contact was found, with its conversation when written.
  */
-const WRITE_SENDS = `WITH x AS (
+const WRITE_OUTBOUND = `WITH x AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS x (${MESSAGE_FIELDS},
-      wa_id text, bsuid text, new_contact_id uuid, contact_event_id uuid)),
+      idx integer, wa_id text, bsuid text, new_contact_id uuid, contact_event_id uuid)),
   new_contact AS (
     INSERT INTO contacts (id, organization_id, livemode, wa_id, bsuid, created_at, updated_at)
     SELECT DISTINCT ON (x.organization_id, x.livemode, x.wa_id, x.bsuid)
@@ -266,46 +164,80 @@ const WRITE_SENDS = `WITH x AS (
     SELECT x.contact_event_id, c.organization_id, c.livemode, 'contact.created', ${contactJsonSql}
       FROM new_contact c JOIN x ON x.new_contact_id = c.id
      ORDER BY x.contact_event_id),
-  recipient AS (
-    SELECT x.*, r.id AS contact_id, COALESCE(r.bsuid, '+' || r.wa_id, r.id::text) AS contact_identifier,
-           COALESCE('+' || r.wa_id, r.bsuid) AS contact_reply_to
-      FROM x CROSS JOIN LATERAL (
-        SELECT c.id, c.wa_id, c.bsuid FROM new_contact c
-         WHERE c.organization_id = x.organization_id AND c.livemode = x.livemode
-           AND (c.wa_id = x.wa_id OR c.bsuid = x.bsuid)
-        UNION ALL
-        SELECT c.id, c.wa_id, c.bsuid FROM contacts c
-         WHERE c.organization_id = x.organization_id AND c.livemode = x.livemode AND c.wa_id = x.wa_id
-        UNION ALL
-        SELECT c.id, c.wa_id, c.bsuid FROM contacts c
-         WHERE c.organization_id = x.organization_id AND c.livemode = x.livemode AND c.bsuid = x.bsuid
-        LIMIT 1) r),
+  found AS (
+    SELECT x.*, c.id AS contact_id, COALESCE(c.bsuid, '+' || c.wa_id, c.id::text) AS contact_identifier,
+           COALESCE('+' || c.wa_id, c.bsuid) AS contact_reply_to,
+           row_number() OVER (PARTITION BY x.batch_id, c.id ORDER BY x.idx) AS nth_of_contact,
+           CASE WHEN x.batch_id IS NULL THEN 2147483647 ELSE 1 END AS per_contact
+      FROM x
+      LEFT JOIN new_contact nw ON nw.organization_id = x.organization_id AND nw.livemode = x.livemode AND nw.wa_id = x.wa_id
+      LEFT JOIN new_contact nb ON nb.organization_id = x.organization_id AND nb.livemode = x.livemode AND nb.bsuid = x.bsuid
+      LEFT JOIN contacts cw ON cw.organization_id = x.organization_id AND cw.livemode = x.livemode AND cw.wa_id = x.wa_id
+      LEFT JOIN contacts cb ON cb.organization_id = x.organization_id AND cb.livemode = x.livemode AND cb.bsuid = x.bsuid
+      CROSS JOIN LATERAL (SELECT COALESCE(nw.id, nb.id, cw.id, cb.id) AS id, COALESCE(nw.wa_id, nb.wa_id, cw.wa_id, cb.wa_id) AS wa_id,
+                                 COALESCE(nw.bsuid, nb.bsuid, cw.bsuid, cb.bsuid) AS bsuid) c),
+  -- (A comparison of two columns, which the planner does not take for a rare match: it then joins
+  -- the CTEs below by hashing, not row by row.)
+  recipient AS (SELECT * FROM found WHERE contact_id IS NOT NULL AND nth_of_contact <= per_contact),
   ${messagesCtes('recipient')}
-  SELECT r.id, r.contact_id, m.conversation_id FROM recipient r LEFT JOIN inserted m ON m.id = r.id`;
+  SELECT f.id, f.contact_id, m.conversation_id FROM found f LEFT JOIN inserted m ON m.id = f.id
+   WHERE f.contact_id IS NOT NULL`;
 
-/** One single send to write: an outbound message whose contact is named by `waId` or `bsuid`. */
-export type SendToWrite = Omit<OutboundRow, 'contact' | 'batchId'> & { waId: string | null; bsuid: string | null };
+/** One outbound message to write: its contact is named by `waId` or `bsuid`, and found or created. */
+export type OutboundToWrite = Omit<OutboundRow, 'contact'> & { waId: string | null; bsuid: string | null };
 
-/** What became of a send `writeSends` was given. */
-export type SendWritten =
+/** What became of a message `writeOutbound` was given. */
+export type OutboundWritten =
   | { written: true; contactId: string; conversationId: string }
   /** Free-form content to a customer who has not written (or not in the last 24 hours). */
   | { written: false; reason: 'outside-window' }
+  /** In a batch, a customer an earlier recipient already names (by phone and by BSUID, say). */
+  | { written: false; reason: 'same-contact'; contactId: string }
   /** Its new contact was created by another statement since this one began: write it again. */
   | { written: false; reason: 'contact-raced' };
 
-/** Writes single sends with their contacts, conversations and events, in one statement (`WRITE_SENDS`). */
-export async function writeSends(manager: EntityManager, sends: SendToWrite[]): Promise<Map<string, SendWritten>> {
+/** Times a message is written again because another statement created its new contact meanwhile. */
+const MAX_CONTACT_RACES = 3;
+
+/**
+ * Writes outbound messages with their contacts, conversations and events, in one statement
+ * (`WRITE_OUTBOUND`). Messages whose new contact another transaction created meanwhile are written
+ * by a second statement, which sees it (in a transaction too: each statement sees what was
+ * committed before it began).
+ */
+export async function writeOutbound(
+  manager: EntityManager,
+  messages: OutboundToWrite[],
+): Promise<Map<string, OutboundWritten>> {
+  const outcomes = new Map<string, OutboundWritten>();
+  let pending = messages;
+  for (let round = 0; pending.length > 0 && round <= MAX_CONTACT_RACES; round += 1) {
+    for (const [id, outcome] of await writeOnce(manager, pending)) {
+      outcomes.set(id, outcome);
+    }
+    pending = pending.filter((message) => {
+      const outcome = outcomes.get(message.id)!;
+      return !outcome.written && outcome.reason === 'contact-raced';
+    });
+  }
+  return outcomes;
+}
+
+async function writeOnce(manager: EntityManager, messages: OutboundToWrite[]): Promise<Map<string, OutboundWritten>> {
+  if (messages.length === 0) {
+    return new Map();
+  }
   const rows = await preparedQuery<{ id: string; contact_id: string; conversation_id: string | null }>(
     manager,
-    'write-sends',
-    WRITE_SENDS,
+    'write-outbound',
+    WRITE_OUTBOUND,
     [
       JSON.stringify(
-        sends.map((send) => ({
-          ...messageFields({ ...send, batchId: null }),
-          wa_id: send.waId,
-          bsuid: send.bsuid,
+        messages.map((message, idx) => ({
+          ...messageFields(message),
+          idx,
+          wa_id: message.waId,
+          bsuid: message.bsuid,
           new_contact_id: newId(),
           contact_event_id: newId(),
         })),
@@ -314,13 +246,23 @@ export async function writeSends(manager: EntityManager, sends: SendToWrite[]): 
     ],
   );
   const found = new Map(rows.map((row) => [row.id, row]));
+  const writtenContacts = new Set<string>();
   return new Map(
-    sends.map((send): [string, SendWritten] => {
-      const row = found.get(send.id);
-      if (row?.conversation_id) {
-        return [send.id, { written: true, contactId: row.contact_id, conversationId: row.conversation_id }];
+    messages.map((message): [string, OutboundWritten] => {
+      const row = found.get(message.id);
+      if (!row) {
+        return [message.id, { written: false, reason: message.freeForm ? 'outside-window' : 'contact-raced' }];
       }
-      return [send.id, { written: false, reason: row || send.freeForm ? 'outside-window' : 'contact-raced' }];
+      if (row.conversation_id) {
+        writtenContacts.add(row.contact_id);
+        return [message.id, { written: true, contactId: row.contact_id, conversationId: row.conversation_id }];
+      }
+      return [
+        message.id,
+        message.batchId && writtenContacts.has(row.contact_id)
+          ? { written: false, reason: 'same-contact', contactId: row.contact_id }
+          : { written: false, reason: 'outside-window' },
+      ];
     }),
   );
 }
