@@ -12,46 +12,31 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * What deleting a contact relies on stays (`conversations.contact_id`, `messages.conversation_id`
  * cascade), and so does `messages.contact_id`, whose checks contact merges wait on.
  */
+const DROPPED: { table: string; column: string; references: string; onDelete: string }[] = [
+  { table: 'messages', column: 'organization_id', references: 'organizations', onDelete: 'ON DELETE CASCADE' },
+  { table: 'messages', column: 'phone_number_id', references: 'phone_numbers', onDelete: 'ON DELETE CASCADE' },
+  { table: 'messages', column: 'batch_id', references: 'message_batches', onDelete: '' },
+  { table: 'conversations', column: 'organization_id', references: 'organizations', onDelete: 'ON DELETE CASCADE' },
+  { table: 'conversations', column: 'phone_number_id', references: 'phone_numbers', onDelete: 'ON DELETE CASCADE' },
+  { table: 'contacts', column: 'organization_id', references: 'organizations', onDelete: 'ON DELETE CASCADE' },
+  { table: 'events', column: 'organization_id', references: 'organizations', onDelete: 'ON DELETE CASCADE' },
+];
+
 export class LighterMessageWrites1765000000000 implements MigrationInterface {
   name = 'LighterMessageWrites1765000000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`ALTER TABLE messages DROP CONSTRAINT messages_organization_id_fkey`);
-    await queryRunner.query(`ALTER TABLE messages DROP CONSTRAINT messages_phone_number_id_fkey`);
-    await queryRunner.query(`ALTER TABLE messages DROP CONSTRAINT messages_batch_id_fkey`);
-    await queryRunner.query(`ALTER TABLE conversations DROP CONSTRAINT conversations_organization_id_fkey`);
-    await queryRunner.query(`ALTER TABLE conversations DROP CONSTRAINT conversations_phone_number_id_fkey`);
-    await queryRunner.query(`ALTER TABLE contacts DROP CONSTRAINT contacts_organization_id_fkey`);
-    await queryRunner.query(`ALTER TABLE events DROP CONSTRAINT events_organization_id_fkey`);
+    for (const { table, column } of DROPPED) {
+      await queryRunner.query(`ALTER TABLE ${table} DROP CONSTRAINT ${table}_${column}_fkey`);
+    }
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(
-      `ALTER TABLE events ADD CONSTRAINT events_organization_id_fkey
-         FOREIGN KEY (organization_id) REFERENCES organizations (id) ON DELETE CASCADE`,
-    );
-    await queryRunner.query(
-      `ALTER TABLE contacts ADD CONSTRAINT contacts_organization_id_fkey
-         FOREIGN KEY (organization_id) REFERENCES organizations (id) ON DELETE CASCADE`,
-    );
-    await queryRunner.query(
-      `ALTER TABLE conversations ADD CONSTRAINT conversations_phone_number_id_fkey
-         FOREIGN KEY (phone_number_id) REFERENCES phone_numbers (id) ON DELETE CASCADE`,
-    );
-    await queryRunner.query(
-      `ALTER TABLE conversations ADD CONSTRAINT conversations_organization_id_fkey
-         FOREIGN KEY (organization_id) REFERENCES organizations (id) ON DELETE CASCADE`,
-    );
-    await queryRunner.query(
-      `ALTER TABLE messages ADD CONSTRAINT messages_batch_id_fkey FOREIGN KEY (batch_id) REFERENCES message_batches (id)`,
-    );
-    await queryRunner.query(
-      `ALTER TABLE messages ADD CONSTRAINT messages_phone_number_id_fkey
-         FOREIGN KEY (phone_number_id) REFERENCES phone_numbers (id) ON DELETE CASCADE`,
-    );
-    await queryRunner.query(
-      `ALTER TABLE messages ADD CONSTRAINT messages_organization_id_fkey
-         FOREIGN KEY (organization_id) REFERENCES organizations (id) ON DELETE CASCADE`,
-    );
+    for (const { table, column, references, onDelete } of DROPPED) {
+      await queryRunner.query(
+        `ALTER TABLE ${table} ADD CONSTRAINT ${table}_${column}_fkey
+           FOREIGN KEY (${column}) REFERENCES ${references} (id) ${onDelete}`,
+      );
+    }
   }
 }
