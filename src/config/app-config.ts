@@ -103,8 +103,8 @@ export interface AppConfig {
     appSecret: string;
     webhookVerifyToken?: string;
     timeoutMs: number;
-    /** Sockets per Graph API origin: requests beyond wait for one instead of opening more. */
-    connections: number;
+    /** Sockets per Graph API origin, if capped: requests beyond wait for one instead of opening more. */
+    connections?: number;
   };
   sandbox: { enabled: boolean; statusDelayMs: number };
   /**
@@ -194,7 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       appSecret: vars.META_APP_SECRET ?? DEVELOPMENT_APP_SECRET,
       webhookVerifyToken: vars.META_WEBHOOK_VERIFY_TOKEN,
       timeoutMs: vars.META_TIMEOUT_MS ?? 10_000,
-      connections: vars.META_HTTP_CONNECTIONS ?? 128,
+      connections: vars.META_HTTP_CONNECTIONS,
     },
     sandbox: { enabled: vars.SANDBOX_ENABLED ?? true, statusDelayMs: vars.SANDBOX_STATUS_DELAY_MS ?? 500 },
     recovery: { afterMs: vars.RECOVERY_AFTER_MS ?? 120_000, intervalMs: vars.RECOVERY_INTERVAL_MS ?? 60_000 },
