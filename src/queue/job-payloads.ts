@@ -45,8 +45,8 @@ export interface OutboundMessageJobs {
   /** A run of messages of one phone, handed to Meta one after another at the phone's pace. */
   send: {
     phoneNumberId: string;
-    messageIds: string[];
-    /** Jobs queued before runs named one message. */
+    /** Every job queued since runs exist names them; one queued before names `messageId` instead. */
+    messageIds?: string[];
     messageId?: string;
     /** The first send slot reserved for attempt `slotAttempt` before the job was delayed to it (epoch ms). */
     slotAt?: number;

@@ -18,34 +18,17 @@ export interface NewEvent {
  * periodic sweep that catches what a crash left behind).
  */
 export async function recordEvent(manager: EntityManager, event: NewEvent): Promise<string> {
-  const id = newId();
-  await preparedQuery(
-    manager,
-    'record-event',
-    `INSERT INTO events (id, organization_id, livemode, type, data, phone_number_id, message_id, message_sequence)
-     VALUES ($1, $2, $3, $4, $5, $6, $7::uuid,
-             CASE WHEN $7::uuid IS NULL THEN NULL
-                  ELSE (SELECT coalesce(max(message_sequence), 0) + 1 FROM events WHERE message_id = $7::uuid) END)`,
-    [
-      id,
-      event.organizationId,
-      event.livemode,
-      event.type,
-      JSON.stringify(event.data),
-      event.phoneNumberId ?? null,
-      event.messageId ?? null,
-    ],
-  );
+  const [id] = await recordEvents(manager, [event]);
   return id;
 }
 
 /**
- * Writes many events in one statement, in the caller's transaction. Events of one message get
- * consecutive sequence numbers, in the order given.
+ * Writes many events in one statement, in the caller's transaction, as `recordEvent` does one.
+ * Events of one message get consecutive sequence numbers, in the order given. Answers their ids.
  */
-export async function recordEvents(manager: EntityManager, events: NewEvent[]): Promise<void> {
+export async function recordEvents(manager: EntityManager, events: NewEvent[]): Promise<string[]> {
   if (events.length === 0) {
-    return;
+    return [];
   }
   const nthOfMessage = new Map<string, number>();
   const rows = events.map((event) => {
@@ -76,4 +59,5 @@ export async function recordEvents(manager: EntityManager, events: NewEvent[]): 
       ORDER BY x.id`,
     [JSON.stringify(rows)],
   );
+  return rows.map((row) => row.id);
 }

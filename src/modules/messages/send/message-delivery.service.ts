@@ -20,7 +20,7 @@ import { WabaCredentials, WabasService } from '../../wabas/wabas.service';
 import { MessageDto } from '../dto/message.dto';
 import { Message, MessageError } from '../message.entity';
 import { metaMessageBody } from './meta-message-body';
-import { markDue, retryJob, spreadSendJobs } from './send-job';
+import { markDue, messageIdsOf, retryJob, spreadSendJobs } from './send-job';
 import type { RunSlots } from './send-pacing.service';
 
 /** Jobs per `addBulk` call. */
@@ -337,7 +337,7 @@ export class MessageDeliveryService {
     await markDue(
       this.dataSource,
       this.config,
-      jobs.map((job) => ({ messageIds: job.data.messageIds, delayMs: job.opts.delay ?? 0 })),
+      jobs.map((job) => ({ messageIds: messageIdsOf(job.data), delayMs: job.opts.delay ?? 0 })),
     );
     const chunks: (typeof jobs)[] = [];
     for (let start = 0; start < jobs.length; start += ENQUEUE_CHUNK) {

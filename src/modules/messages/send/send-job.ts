@@ -9,7 +9,7 @@ import { INTERVALS_IN_PLACE } from './send-slots';
 export type SendJob = { name: 'send'; data: OutboundMessageJobs['send']; opts: JobsOptions };
 
 /** The most messages one send job hands to Meta. */
-export const MAX_RUN = 100;
+const MAX_RUN = 100;
 /** A run lasts about this long at its phone's throughput (20 messages at 80/s, 100 at 1,000/s). */
 const RUN_SECONDS = 0.25;
 

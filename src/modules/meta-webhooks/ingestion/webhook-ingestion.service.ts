@@ -129,6 +129,9 @@ export class WebhookIngestionService {
     statuses: { eventId: string; update: StatusUpdate }[],
     fail: (eventId: string, error: unknown) => void,
   ): Promise<StatusOutcome[]> {
+    if (statuses.length === 0) {
+      return [];
+    }
     const apply = (some: typeof statuses) =>
       this.dataSource.transaction((manager) =>
         applyStatuses(
