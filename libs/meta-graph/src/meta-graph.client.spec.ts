@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { Response } from 'undici';
 import { MetaApiError } from './meta-api-error';
 import { MetaGraphClient, PHONE_NUMBER_FIELDS } from './meta-graph.client';
@@ -23,11 +25,16 @@ describe('MetaGraphClient', () => {
   let client: MetaGraphClient;
   let handler: Handler;
   let seen: Seen[];
+  /** Called with each chunk of a request body as it arrives. */
+  let onData: (chunk: Buffer) => void = () => undefined;
 
   beforeAll(async () => {
     server = createServer((request, response) => {
       const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        onData(chunk);
+      });
       request.on('end', () => {
         const entry = {
           method: request.method ?? '',
@@ -211,6 +218,80 @@ describe('MetaGraphClient', () => {
     expect(file.name).toBe('a.png');
     expect(file.type).toBe('image/png');
     expect(Buffer.from(await file.arrayBuffer())).toEqual(bytes);
+  });
+
+  /** The form the server received in the only request seen. */
+  async function receivedForm() {
+    const [request] = seen;
+    return new Response(request.body, {
+      headers: { 'content-type': request.headers['content-type'] ?? '' },
+    }).formData();
+  }
+
+  it('streams an upload: the server has the first chunk before the file is read to its end', async () => {
+    handler = (_request, response) => json(response, 200, { id: 'media-2' });
+    const first = Buffer.alloc(64 * 1024, 1);
+    const second = Buffer.alloc(64 * 1024, 2);
+    let firstArrived!: () => void;
+    const arrived = new Promise<void>((resolve) => (firstArrived = resolve));
+    onData = (chunk) => (chunk.includes(1) ? firstArrived() : undefined);
+    async function* file() {
+      yield first;
+      await arrived; // a client that read the whole file before sending would wait here forever
+      yield second;
+    }
+
+    try {
+      await expect(
+        client.uploadMedia('tok', '1001', {
+          stream: file(),
+          size: first.length + second.length,
+          mimeType: 'video/mp4',
+          filename: 'clip "1".mp4',
+        }),
+      ).resolves.toEqual({ id: 'media-2' });
+    } finally {
+      onData = () => undefined;
+    }
+
+    expect(Number(seen[0].headers['content-length'])).toBe(seen[0].body.length);
+    expect(seen[0].headers['transfer-encoding']).toBeUndefined();
+    const form = await receivedForm();
+    expect(form.get('messaging_product')).toBe('whatsapp');
+    expect(form.get('type')).toBe('video/mp4');
+    const received = form.get('file') as File;
+    expect(received.name).toBe('clip "1".mp4'); // sent as `clip %221%22.mp4`, as browsers escape it
+    expect(received.type).toBe('video/mp4');
+    const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+    expect(sha256(new Uint8Array(await received.arrayBuffer()))).toBe(sha256(Buffer.concat([first, second])));
+  });
+
+  it('rejects with the file’s own error when its stream fails mid-upload', async () => {
+    handler = (_request, response) => json(response, 200, { id: 'never' });
+    const broken = new Error('S3 GET answered HTTP 500');
+    const stream = Readable.from(
+      (async function* () {
+        yield Buffer.from('part of the file');
+        throw broken;
+      })(),
+    );
+
+    await expect(
+      client.uploadMedia('tok', '1001', { stream, size: 1000, mimeType: 'application/pdf', filename: 'a.pdf' }),
+    ).rejects.toBe(broken);
+  });
+
+  it('refuses a stream longer than declared instead of sending a body of another length', async () => {
+    handler = (_request, response) => json(response, 200, { id: 'never' });
+
+    await expect(
+      client.uploadMedia('tok', '1001', {
+        stream: Readable.from([Buffer.from('12345'), Buffer.from('678')]),
+        size: 5,
+        mimeType: 'text/plain',
+      }),
+    ).rejects.toThrow('The file to upload has more than the 5 bytes declared');
+    expect(seen.filter((request) => request.body.includes('678'))).toEqual([]);
   });
 
   it('downloads media from an absolute URL with the bearer token', async () => {

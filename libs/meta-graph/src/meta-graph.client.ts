@@ -1,11 +1,13 @@
-import { Blob } from 'node:buffer';
-import { Agent, FormData, request } from 'undici';
+import { Readable } from 'node:stream';
+import { Agent, request } from 'undici';
 import { MetaApiError } from './meta-api-error';
+import { MultipartBody, multipartBody } from './multipart';
 import type {
   CreateTemplateInput,
   EditTemplateInput,
   GraphPage,
   MediaFile,
+  MediaFileStream,
   MediaInfo,
   OutboundMessage,
   PhoneNumberInfo,
@@ -80,7 +82,7 @@ interface SendOptions {
   /** Omitted only for the OAuth code exchange. */
   token?: string;
   json?: unknown;
-  form?: FormData;
+  multipart?: MultipartBody;
 }
 
 interface CallOptions extends SendOptions {
@@ -212,12 +214,23 @@ export class MetaGraphClient {
 
   // --- Media ------------------------------------------------------------------------------------
 
-  uploadMedia(token: string, phoneNumberId: string, file: MediaFile): Promise<{ id: string }> {
-    const form = new FormData();
-    form.append('messaging_product', 'whatsapp');
-    form.append('type', file.mimeType);
-    form.append('file', new Blob([file.bytes], { type: file.mimeType }), file.filename ?? 'file');
-    return this.call('POST', node(phoneNumberId, 'media'), { token, form });
+  /**
+   * Multipart, as Meta documents it. A `MediaFileStream` is read while it is sent, so a 100 MB file
+   * does not need 100 MB of memory; if its stream fails, the call rejects with the stream's error.
+   */
+  uploadMedia(token: string, phoneNumberId: string, file: MediaFile | MediaFileStream): Promise<{ id: string }> {
+    const multipart = multipartBody(
+      { messaging_product: 'whatsapp', type: file.mimeType },
+      {
+        name: 'file',
+        filename: file.filename ?? 'file',
+        contentType: file.mimeType,
+        ...('stream' in file
+          ? { stream: file.stream, size: file.size }
+          : { stream: [file.bytes], size: file.bytes.length }),
+      },
+    );
+    return this.call('POST', node(phoneNumberId, 'media'), { token, multipart });
   }
 
   /** With `phoneNumberId`, Meta fails the call unless the media belongs to that number. The URL lives 5 minutes. */
@@ -330,9 +343,11 @@ export class MetaGraphClient {
     if (options.token !== undefined) {
       headers.authorization = `Bearer ${options.token}`;
     }
-    let body: string | FormData | undefined;
-    if (options.form) {
-      body = options.form;
+    let body: string | Readable | undefined;
+    if (options.multipart) {
+      headers['content-type'] = options.multipart.contentType;
+      headers['content-length'] = String(options.multipart.length);
+      body = Readable.from(options.multipart.body, { objectMode: false });
     } else if (options.json !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(options.json);
@@ -356,7 +371,7 @@ export class MetaGraphClient {
         bytes,
       };
     } catch (error) {
-      throw networkError(error, this.timeoutMs);
+      throw options.multipart?.sourceError() ?? networkError(error, this.timeoutMs);
     }
   }
 

@@ -57,8 +57,19 @@ export interface MediaInfo {
   messaging_product?: 'whatsapp';
 }
 
+/** A file to upload, held in memory. */
 export interface MediaFile {
   bytes: Buffer | Uint8Array;
+  mimeType: string;
+  filename?: string;
+}
+
+/** A file to upload, read while it is sent: memory holds a chunk or two, whatever the file's size. */
+export interface MediaFileStream {
+  /** The bytes, e.g. a `Readable` from disk or object storage. Read once. */
+  stream: AsyncIterable<Uint8Array>;
+  /** Exactly how many bytes `stream` yields: the request's Content-Length (a stream of another length fails the upload). */
+  size: number;
   mimeType: string;
   filename?: string;
 }
