@@ -30,6 +30,21 @@ describe('loadConfig', () => {
     expect(config.redis).toEqual({ url: 'rediss://cache:6380/2', keyPrefix: 'tenant-a' });
   });
 
+  it('reads how sends are retried and rescheduled under rate limits', () => {
+    expect(loadConfig({}).sending).toEqual({
+      maxAttempts: 5,
+      retryDelayMs: 1000,
+      rateLimitBackoffMs: 1000,
+      rateLimitMaxWaitMs: 4 * 60 * 60_000,
+    });
+    expect(
+      loadConfig({ SEND_RATE_LIMIT_BACKOFF_MS: '250', SEND_RATE_LIMIT_MAX_WAIT_MS: '600000' }).sending,
+    ).toMatchObject({ rateLimitBackoffMs: 250, rateLimitMaxWaitMs: 600_000 });
+    expect(() => loadConfig({ SEND_RATE_LIMIT_MAX_WAIT_MS: '10' })).toThrow(
+      /SEND_RATE_LIMIT_MAX_WAIT_MS must not be less than 1000/,
+    );
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ REDIS_URL: '', PORT: '' }).redis).toBeUndefined();
   });

@@ -54,6 +54,8 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(500) RECOVERY_AFTER_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(50) SEND_MAX_ATTEMPTS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(10) SEND_RETRY_DELAY_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(10) SEND_RATE_LIMIT_BACKOFF_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1000) SEND_RATE_LIMIT_MAX_WAIT_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(100) RECOVERY_INTERVAL_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_080) PHONE_RESYNC_INTERVAL_MINUTES?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3650) META_WEBHOOK_RETENTION_DAYS?: number;
@@ -113,8 +115,12 @@ export interface AppConfig {
    * is queued again; the check runs every `intervalMs`.
    */
   recovery: { afterMs: number; intervalMs: number };
-  /** Attempts per outbound message for errors that may pass, with exponential backoff from `retryDelayMs`, ±50% jitter. */
-  sending: { maxAttempts: number; retryDelayMs: number };
+  /**
+   * Attempts per outbound message for errors that may pass, with exponential backoff from
+   * `retryDelayMs`; Meta's rate limits reschedule a message without using up an attempt, backing off
+   * from `rateLimitBackoffMs`, until it would wait past `rateLimitMaxWaitMs` since it was accepted.
+   */
+  sending: { maxAttempts: number; retryDelayMs: number; rateLimitBackoffMs: number; rateLimitMaxWaitMs: number };
   phoneResyncIntervalMinutes: number;
   metaWebhookRetentionDays: number;
   /** Where media files are kept (default DATA_DIR/media). */
@@ -198,7 +204,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     sandbox: { enabled: vars.SANDBOX_ENABLED ?? true, statusDelayMs: vars.SANDBOX_STATUS_DELAY_MS ?? 500 },
     recovery: { afterMs: vars.RECOVERY_AFTER_MS ?? 120_000, intervalMs: vars.RECOVERY_INTERVAL_MS ?? 60_000 },
-    sending: { maxAttempts: vars.SEND_MAX_ATTEMPTS ?? 5, retryDelayMs: vars.SEND_RETRY_DELAY_MS ?? 1000 },
+    sending: {
+      maxAttempts: vars.SEND_MAX_ATTEMPTS ?? 5,
+      retryDelayMs: vars.SEND_RETRY_DELAY_MS ?? 1000,
+      rateLimitBackoffMs: vars.SEND_RATE_LIMIT_BACKOFF_MS ?? 1000,
+      rateLimitMaxWaitMs: vars.SEND_RATE_LIMIT_MAX_WAIT_MS ?? 4 * 60 * 60_000,
+    },
     phoneResyncIntervalMinutes: vars.PHONE_RESYNC_INTERVAL_MINUTES ?? 60,
     metaWebhookRetentionDays: vars.META_WEBHOOK_RETENTION_DAYS ?? 30,
     mediaDir: resolve(vars.MEDIA_DIR ?? join(vars.DATA_DIR ?? './.data', 'media')),

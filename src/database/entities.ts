@@ -17,6 +17,7 @@ import { MessageDueAt1764700000000 } from './migrations/1764700000000-MessageDue
 import { MessageAttempts1764800000000 } from './migrations/1764800000000-MessageAttempts';
 import { UndispatchedEvents1764900000000 } from './migrations/1764900000000-UndispatchedEvents';
 import { LighterMessageWrites1765000000000 } from './migrations/1765000000000-LighterMessageWrites';
+import { MessageRateLimited1765100000000 } from './migrations/1765100000000-MessageRateLimited';
 import { MessageBatch } from '../modules/messages/message-batch.entity';
 import { Media } from '../modules/media/media.entity';
 import { MediaUpload } from '../modules/media/media-upload.entity';
@@ -67,4 +68,5 @@ export const MIGRATIONS = [
   MessageAttempts1764800000000,
   UndispatchedEvents1764900000000,
   LighterMessageWrites1765000000000,
+  MessageRateLimited1765100000000,
 ];

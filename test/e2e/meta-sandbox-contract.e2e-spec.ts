@@ -292,6 +292,22 @@ describe('Meta sandbox contract', () => {
       expect((await send(MAGIC_RECIPIENTS.serverErrorOnce, template)).status).toBe(200);
     });
 
+    it('serverErrorAlways answers 500 with transient 131000 on every send', async () => {
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        expectGraphError(await send(MAGIC_RECIPIENTS.serverErrorAlways, template), 131000, 500);
+      }
+    });
+
+    it.each([
+      ['throughputExceededFourTimes', 130429],
+      ['pairRateLimitedFourTimes', 131056],
+    ] as const)('%s answers the first four sends with %i, then accepts', async (name, code) => {
+      for (let attempt = 0; attempt < 4; attempt += 1) {
+        expectGraphError(await send(MAGIC_RECIPIENTS[name], template), code, 400);
+      }
+      expect((await send(MAGIC_RECIPIENTS[name], template)).status).toBe(200);
+    });
+
     it.each([
       ['undeliverable', 131026],
       ['outsideWindow', 131047],

@@ -176,23 +176,6 @@ describe('Sending messages', () => {
     expect(refused.error).toMatchObject({ code: 100 });
   });
 
-  it.each([
-    ['throughput exceeded', MAGIC_RECIPIENTS.throughputExceeded, 130429],
-    ['pair rate limit', MAGIC_RECIPIENTS.pairRateLimited, 131056],
-  ])('retries %s with backoff up to the attempt count, then fails with Meta’s code', async (_case, magic, code) => {
-    const { key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant(service);
-    const { to } = await customerWrites(service, key, phoneNumberId, `+${magic}`);
-    const accepted = await sendMessage(service, key, { phoneNumberId, to, type: 'text', text: { body: 'hi' } });
-    const failed = await messageReaches(service, key, accepted.data!.data.id, 'failed');
-    expect(failed.error).toMatchObject({ code });
-    expect(failed.attempts).toBe(3);
-    const sandbox = await service.context.get(SandboxHost).get();
-    const attempts = sandbox
-      .refusedMessages(metaPhoneNumberId)
-      .filter((refused) => refused.body.biz_opaque_callback_data === failed.id);
-    expect(attempts.map((attempt) => attempt.code)).toEqual([code, code, code]);
-  });
-
   it('retries a transient 5xx and then delivers', async () => {
     const { key, phoneNumberId } = await sandboxTenant(service);
     const { to } = await customerWrites(service, key, phoneNumberId, `+${MAGIC_RECIPIENTS.serverErrorOnce}`);

@@ -40,6 +40,19 @@ export const META_ERROR_RETRY: Readonly<Record<number, MetaRetry>> = Object.free
   ...all([2388019, 2388039, 2388040, 2388047, 2388072, 2388073, 2388293, 2388299], 'never'),
 });
 
+/**
+ * The rate limits a send can meet (reference §5): `throughput`, the phone's messages per second
+ * (130429; 131057 while its throughput is being upgraded; the app's and WABA's call limits 4, 17 and
+ * 80007 are met the same way, by slowing down); `pair`, messages to one customer (131056, retry
+ * after 4^X seconds). Neither says anything about the message itself: it goes later, as it is.
+ */
+export type MetaRateLimit = 'throughput' | 'pair';
+
+export const META_RATE_LIMITS: Readonly<Record<number, MetaRateLimit>> = Object.freeze({
+  ...Object.fromEntries([4, 17, 80007, 130429, 131057].map((code) => [code, 'throughput' as const])),
+  131056: 'pair',
+});
+
 export function classifyMetaError(
   code: number,
   options: { httpStatus?: number; isTransient?: boolean } = {},
@@ -80,6 +93,11 @@ export class MetaApiError extends Error {
   readonly details?: string;
   readonly isTransient?: boolean;
   readonly retry: MetaRetry;
+
+  /** The rate limit this error reports, if it is one. */
+  get rateLimit(): MetaRateLimit | undefined {
+    return this.kind === 'graph' ? META_RATE_LIMITS[this.code] : undefined;
+  }
 
   constructor(init: MetaApiErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });

@@ -20,12 +20,22 @@ export const MAGIC_RECIPIENTS = {
   invalidParameter: '15550001006',
   /** Delivered but never read: `sent` and `delivered` only. */
   neverReads: '15550001007',
+  /** The first four sends from each phone answer 130429 (throughput exceeded); later ones succeed. */
+  throughputExceededFourTimes: '15550001008',
+  /** The first four sends from each phone answer 131056 (pair rate limit); later ones succeed. */
+  pairRateLimitedFourTimes: '15550001009',
+  /** Every send answers 500 with 131000 (transient), as a Meta outage would. */
+  serverErrorAlways: '15550001010',
 } as const;
+
+/** Sends a `…FourTimes` recipient refuses before it accepts. */
+const SCRIPTED_REFUSALS = 4;
 
 export type MagicBehaviour =
   { kind: 'sync'; error: GraphError } | { kind: 'async'; error: GraphError } | { kind: 'no-read' } | { kind: 'none' };
 
-export function magicBehaviour(to: string | undefined, isTemplate: boolean, firstAttempt: boolean): MagicBehaviour {
+/** `refusedBefore`: how many sends from this phone to `to` the sandbox already refused by script. */
+export function magicBehaviour(to: string | undefined, isTemplate: boolean, refusedBefore: number): MagicBehaviour {
   if (to === undefined) {
     return { kind: 'none' };
   }
@@ -39,7 +49,17 @@ export function magicBehaviour(to: string | undefined, isTemplate: boolean, firs
     case MAGIC_RECIPIENTS.pairRateLimited:
       return { kind: 'sync', error: GraphErrors.pairRateLimit() };
     case MAGIC_RECIPIENTS.serverErrorOnce:
-      return firstAttempt ? { kind: 'sync', error: GraphErrors.sendFailed() } : { kind: 'none' };
+      return refusedBefore === 0 ? { kind: 'sync', error: GraphErrors.sendFailed() } : { kind: 'none' };
+    case MAGIC_RECIPIENTS.serverErrorAlways:
+      return { kind: 'sync', error: GraphErrors.sendFailed() };
+    case MAGIC_RECIPIENTS.throughputExceededFourTimes:
+      return refusedBefore < SCRIPTED_REFUSALS
+        ? { kind: 'sync', error: GraphErrors.throughputExceeded() }
+        : { kind: 'none' };
+    case MAGIC_RECIPIENTS.pairRateLimitedFourTimes:
+      return refusedBefore < SCRIPTED_REFUSALS
+        ? { kind: 'sync', error: GraphErrors.pairRateLimit() }
+        : { kind: 'none' };
     case MAGIC_RECIPIENTS.invalidParameter:
       return {
         kind: 'sync',

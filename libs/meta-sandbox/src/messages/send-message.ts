@@ -25,11 +25,10 @@ export function handleMessages(context: SandboxContext, phone: PhoneRecord, body
   const customer = state.customer({ waId: message.to, userId: message.recipient });
 
   const pairKey = `${phone.id}:${message.to ?? customer.userId}`;
-  const behaviour = magicBehaviour(message.to, message.type === 'template', !state.serverErrorsGiven.has(pairKey));
+  const refusedBefore = state.scriptedRefusals.get(pairKey) ?? 0;
+  const behaviour = magicBehaviour(message.to, message.type === 'template', refusedBefore);
   if (behaviour.kind === 'sync') {
-    if (behaviour.error.code === 131000) {
-      state.serverErrorsGiven.add(pairKey);
-    }
+    state.scriptedRefusals.set(pairKey, refusedBefore + 1);
     throw behaviour.error;
   }
   if (!limits.takeThroughput(phone.id, phone.throughputLevel)) {

@@ -25,8 +25,8 @@ export class SandboxState {
   readonly lastInboundAt = new Map<string, number>();
   /** Inbound wamids per phone, so mark-as-read and reactions can name a real message. */
   readonly inboundMessageIds = new Map<string, Set<string>>();
-  /** `${phoneId}:${to}` pairs that already got their one scripted server error. */
-  readonly serverErrorsGiven = new Set<string>();
+  /** Sends refused by a magic recipient's script, per `${phoneId}:${to}` pair. */
+  readonly scriptedRefusals = new Map<string, number>();
   private readonly customersByWaId = new Map<string, CustomerRecord>();
   private readonly customersByUserId = new Map<string, CustomerRecord>();
 

@@ -22,6 +22,8 @@ import { Message, MessageError } from '../message.entity';
 import { metaMessageBody } from './meta-message-body';
 import { markDue, messageIdsOf, retryJob, spreadSendJobs } from './send-job';
 import type { RunSlots } from './send-pacing.service';
+import { FailedAttempt, nextStep, THROUGHPUT_PAUSE_MS } from './send-retry';
+import { SEND_SLOTS, SendSlots } from './send-slots';
 
 /** Jobs per `addBulk` call. */
 const ENQUEUE_CHUNK = 1_000;
@@ -37,11 +39,14 @@ interface Failure {
   error: MessageError;
 }
 
-/** A message whose attempt met an error that may pass: it is queued again after a backoff. */
+/** A message whose attempt met an error that may pass: it is queued again after `delayMs`. */
 interface Retry {
   messageId: string;
   phoneNumberId: string;
   attempts: number;
+  delayMs: number;
+  /** Meta refused it for a rate limit: the attempt does not count. */
+  rateLimited: boolean;
 }
 
 /**
@@ -51,7 +56,7 @@ interface Retry {
  * A message is handed over only by whoever claimed it: the claim moves it from `queued` to
  * `sending` in the database, so however many jobs name it, one attempt at a time goes to Meta.
  * An attempt that meets an error that may pass puts it back to `queued` with a retry job due after
- * a backoff. A `sending` message whose worker died is claimed again only after
+ * a backoff; one that meets a rate limit does the same without using up an attempt (`nextStep`). A `sending` message whose worker died is claimed again only after
  * `RECOVERY_AFTER_MS`, and only once every Meta webhook received meanwhile was ingested (its `sent`
  * status would have told that it reached Meta).
  */
@@ -70,6 +75,7 @@ export class MessageDeliveryService {
     private readonly wabas: WabasService,
     private readonly events: EventsService,
     private readonly media: MediaService,
+    @Inject(SEND_SLOTS) private readonly slots: SendSlots,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -97,9 +103,9 @@ export class MessageDeliveryService {
   }
 
   /**
-   * One attempt of a claimed message. Errors Meta says may pass (throughput, pair rate limit, 5xx,
-   * network) queue it again with backoff; on the last attempt, and for errors that will not pass,
-   * the message fails with Meta's code.
+   * One attempt of a claimed message. Errors Meta says may pass (5xx, network) queue it again with
+   * backoff, and rate limits (throughput, pair rate) without using up an attempt; on the last
+   * attempt, and for errors that will not pass, the message fails with Meta's code.
    */
   private async deliver(attempt: Attempt): Promise<SendOutcome> {
     const { message, phone, waba, contact } = attempt;
@@ -126,9 +132,21 @@ export class MessageDeliveryService {
       const result = await graph.sendMessage(token, phone.metaPhoneNumberId, body as unknown as OutboundMessage);
       waMessageId = result.messages[0].id;
     } catch (error) {
-      const retryable = !(error instanceof MetaApiError) || error.retry !== 'never';
-      if (retryable && message.attempts < this.config.sending.maxAttempts) {
-        await this.retries.submit({ messageId: message.id, phoneNumberId: phone.id, attempts: message.attempts });
+      if (error instanceof MetaApiError && error.rateLimit === 'throughput') {
+        // The phone is over Meta's budget, not just this message: every run of it waits.
+        await this.slots.pause(phone.id, THROUGHPUT_PAUSE_MS).catch((paused: unknown) => {
+          this.logger.warn(`Phone ${phone.id} not paused after Meta's ${error.code}: ${String(paused)}`);
+        });
+      }
+      const step = nextStep(error, message, this.config.sending);
+      if (step.kind === 'retry') {
+        await this.retries.submit({
+          messageId: message.id,
+          phoneNumberId: phone.id,
+          attempts: message.attempts,
+          delayMs: step.delayMs,
+          rateLimited: step.rateLimited,
+        });
         return 'retrying';
       }
       await this.failures.submit({ messageId: message.id, error: errorOf(error) });
@@ -168,7 +186,7 @@ export class MessageDeliveryService {
          UPDATE messages m SET status = 'sending', attempts = m.attempts + 1, due_at = NULL, updated_at = now()
            FROM locked WHERE m.id = locked.id
           RETURNING m.id, m.organization_id, m.livemode, m.phone_number_id, m.contact_id, m.type, m.content, m.context,
-                    m.attempts)
+                    m.attempts, m.rate_limited, m.created_at)
        SELECT claimed.*, p.waba_id, p.meta_phone_number_id, c.id AS found_contact_id, c.wa_id, c.bsuid,
               w.meta_waba_id, w.name AS waba_name, w.livemode AS waba_livemode, w.is_sandbox, w.access_token_sealed,
               w.disconnected_at IS NOT NULL AS waba_disconnected
@@ -255,24 +273,25 @@ export class MessageDeliveryService {
   }
 
   /**
-   * Puts messages back to `queued` and queues their retries after an exponential backoff with
-   * jitter. Should adding the jobs fail, the reconciler queues them once they are overdue.
+   * Puts messages back to `queued` (counting those Meta refused for a rate limit) and queues their
+   * retries. Should adding the jobs fail, the reconciler queues them once they are overdue.
    */
   private async retryGroup(retries: Retry[]): Promise<Settled<void>[]> {
-    const { retryDelayMs } = this.config.sending;
-    const delays = retries.map(({ attempts }) =>
-      Math.round(retryDelayMs * 2 ** (attempts - 1) * (1 - Math.random() / 2)),
-    );
     await this.dataSource.query(
-      `UPDATE messages m SET status = 'queued', due_at = now() + d.delay_ms * interval '1 millisecond', updated_at = now()
-         FROM unnest($1::uuid[], $2::float8[]) AS d (id, delay_ms)
+      `UPDATE messages m SET status = 'queued', due_at = now() + d.delay_ms * interval '1 millisecond',
+                             rate_limited = m.rate_limited + d.rate_limited::int, updated_at = now()
+         FROM unnest($1::uuid[], $2::float8[], $3::boolean[]) AS d (id, delay_ms, rate_limited)
         WHERE m.id = d.id AND m.status = 'sending' AND m.wa_message_id IS NULL`,
-      [retries.map((retry) => retry.messageId), delays],
+      [
+        retries.map((retry) => retry.messageId),
+        retries.map((retry) => retry.delayMs),
+        retries.map((r) => r.rateLimited),
+      ],
     );
     await this.queue
       .addBulk(
-        retries.map((retry, index) =>
-          retryJob(this.config, retry.phoneNumberId, retry.messageId, retry.attempts, delays[index]),
+        retries.map((retry) =>
+          retryJob(this.config, retry.phoneNumberId, retry.messageId, retry.attempts, retry.delayMs),
         ),
       )
       .catch((error: unknown) => {
@@ -356,6 +375,8 @@ interface ClaimedRow {
   content: Record<string, unknown>;
   context: Record<string, unknown> | null;
   attempts: number;
+  rate_limited: number;
+  created_at: Date;
   waba_id: string;
   meta_phone_number_id: string;
   found_contact_id: string | null;
@@ -386,6 +407,8 @@ function attemptOf(row: ClaimedRow): Attempt {
       content: row.content,
       context: row.context,
       attempts: row.attempts,
+      rateLimited: row.rate_limited,
+      acceptedAt: row.created_at,
     },
     phone: { id: row.phone_number_id, wabaId: row.waba_id, metaPhoneNumberId: row.meta_phone_number_id },
     waba: {
@@ -405,7 +428,8 @@ interface Attempt {
   message: Pick<
     Message,
     'id' | 'organizationId' | 'livemode' | 'phoneNumberId' | 'type' | 'content' | 'context' | 'attempts'
-  >;
+  > &
+    FailedAttempt;
   phone: SendingPhone;
   waba: WabaCredentials & { disconnected: boolean };
   contact: { waId: string | null; bsuid: string | null } | null;
