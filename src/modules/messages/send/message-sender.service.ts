@@ -5,6 +5,7 @@ import type { ApiKeyPrincipal } from '../../../auth/principal';
 import { AppException } from '../../../common/errors/app.exception';
 import { ErrorCode } from '../../../common/errors/error-code';
 import { newId } from '../../../common/ids';
+import { Contact, contactIdentifier, contactReplyTo } from '../../contacts/contact.entity';
 import { EventsService } from '../../events/events.service';
 import { MediaService } from '../../media/media.service';
 import { recordEvent } from '../../events/record-event';
@@ -70,22 +71,35 @@ export class MessageSenderService {
   /** Cancels a message still waiting in the queue. */
   async cancel(principal: ApiKeyPrincipal, id: string): Promise<Message> {
     const cancelled = await this.dataSource.transaction(async (manager) => {
-      const [rows] = (await manager.query(
-        `UPDATE messages SET status = 'cancelled', updated_at = now()
-          WHERE id = $1 AND organization_id = $2 AND livemode = $3 AND status = 'queued' RETURNING id`,
-        [id, principal.organizationId, principal.livemode],
-      )) as [{ id: string }[], number];
+      // The status history keeps the cancellation, as it keeps every change.
+      const rows = (await manager.query(
+        `WITH cancelled AS (
+           UPDATE messages SET status = 'cancelled', updated_at = now()
+            WHERE id = $1 AND organization_id = $2 AND livemode = $3 AND status = 'queued' RETURNING id, updated_at)
+         INSERT INTO message_status_events (id, message_id, status, occurred_at)
+         SELECT $4, id, 'cancelled', updated_at FROM cancelled RETURNING message_id AS id`,
+        [id, principal.organizationId, principal.livemode, newId()],
+      )) as { id: string }[];
       if (rows.length === 0) {
         return null;
       }
       const message = await manager.getRepository(Message).findOneByOrFail({ id });
+      // Names the customer, as every other event of the message does.
+      const contact = message.contactId
+        ? await manager.getRepository(Contact).findOneBy({ id: message.contactId })
+        : null;
       await recordEvent(manager, {
         organizationId: message.organizationId,
         livemode: message.livemode,
         type: 'message.cancelled',
         phoneNumberId: message.phoneNumberId,
         messageId: message.id,
-        data: { ...MessageDto.from(message), metadata: message.metadata },
+        data: {
+          ...MessageDto.from(message),
+          metadata: message.metadata,
+          contactIdentifier: contact ? contactIdentifier(contact) : null,
+          contactReplyTo: contact ? contactReplyTo(contact) : null,
+        },
       });
       return message;
     });
@@ -109,9 +123,15 @@ export class MessageSenderService {
     const message = await this.dataSource
       .getRepository(Message)
       .findOneBy({ id: replyTo, organizationId: principal.organizationId, livemode: principal.livemode });
-    if (!message?.waMessageId) {
+    // Another organization's message is not found, like one that never existed (design §1.2).
+    if (!message) {
+      throw new AppException(ErrorCode.NotFound, 'Message not found', [
+        { field: 'replyTo', message: 'no such message in your organization' },
+      ]);
+    }
+    if (!message.waMessageId) {
       throw AppException.validation('Invalid request: replyTo names no message that reached WhatsApp', [
-        { field: 'replyTo', message: 'unknown message' },
+        { field: 'replyTo', message: 'the message never reached WhatsApp' },
       ]);
     }
     return message.waMessageId;
