@@ -1,6 +1,7 @@
 import { SandboxHost } from '../../src/modules/meta/sandbox-host';
 import { bearer, newTenant } from '../helpers/factories';
 import { customerPhone, customerWrites, sandboxTenant } from '../helpers/sending';
+import { orderReady, reviewedTemplate } from '../helpers/templates';
 import { startTestService, TestService } from '../helpers/test-service';
 import { waitFor } from '../helpers/wait-for';
 
@@ -186,6 +187,66 @@ describe('Sending in batches', () => {
       expect.objectContaining({ index: 0, code: 'TEMPLATE_PARAMETER_MISMATCH' }),
       expect.objectContaining({ index: 1, code: 'TEMPLATE_PARAMETER_MISMATCH' }),
     ]);
+  });
+
+  it('gives each recipient its own template parameters, and the others the batch’s', async () => {
+    const { key, wabaId, phoneNumberId, metaPhoneNumberId } = await sandboxTenant(service);
+    await reviewedTemplate(service, key, orderReady(wabaId));
+    const body = (...values: string[]) => [
+      { type: 'body', parameters: values.map((text) => ({ type: 'text', text })) },
+    ];
+    const [ana, shared, bo, alsoShared] = customers(4);
+    const result = await sendBatch(service, key, {
+      phoneNumberId,
+      type: 'template',
+      template: { name: 'order_ready', language: { code: 'en_US' }, components: body('there', 'your order') },
+      recipients: [
+        { to: ana, components: body('Ana', 'A-17') },
+        { to: shared },
+        { to: bo, components: body('Bo', 'B-2') },
+        { to: alsoShared },
+      ],
+    });
+    expect(result.response.status).toBe(202);
+    const batch = result.data!.data;
+    expect(batch).toMatchObject({ accepted: 4, rejected: [] });
+    await waitFor('the batch to be read', async () =>
+      (await getBatch(service, key, batch.id)).data!.data.counts.read === 4 ? true : undefined,
+    );
+
+    // What Meta received for each customer: its own values, or the batch's.
+    const sent = new Map(
+      (await sandbox(service))
+        .sentMessages(metaPhoneNumberId)
+        .map((request) => [request.body.to, request.body.template as { components: unknown }]),
+    );
+    const expected: [string, string[]][] = [
+      [ana, ['Ana', 'A-17']],
+      [shared, ['there', 'your order']],
+      [bo, ['Bo', 'B-2']],
+      [alsoShared, ['there', 'your order']],
+    ];
+    expect([...sent.keys()].sort()).toEqual(expected.map(([to]) => to).sort());
+    for (const [to, values] of expected) {
+      expect([to, sent.get(to)]).toEqual([
+        to,
+        {
+          name: 'order_ready',
+          language: { code: 'en_US', policy: 'deterministic' },
+          components: body(...values),
+        },
+      ]);
+    }
+    // …and what the API shows for each message.
+    for (const { index, id } of batch.messages) {
+      const message = await service.api.GET('/v1/messages/{messageId}', {
+        headers: bearer(key),
+        params: { path: { messageId: id } },
+      });
+      expect(message.data!.data.content).toEqual({
+        template: { name: 'order_ready', language: { code: 'en_US' }, components: body(...expected[index][1]) },
+      });
+    }
   });
 
   it('refuses a bad content or too many recipients whole, storing nothing, and hides batches from other organizations', async () => {
