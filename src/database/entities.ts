@@ -18,6 +18,7 @@ import { MessageAttempts1764800000000 } from './migrations/1764800000000-Message
 import { UndispatchedEvents1764900000000 } from './migrations/1764900000000-UndispatchedEvents';
 import { LighterMessageWrites1765000000000 } from './migrations/1765000000000-LighterMessageWrites';
 import { MessageRateLimited1765100000000 } from './migrations/1765100000000-MessageRateLimited';
+import { MediaUploadClaims1765200000000 } from './migrations/1765200000000-MediaUploadClaims';
 import { MessageBatch } from '../modules/messages/message-batch.entity';
 import { Media } from '../modules/media/media.entity';
 import { MediaUpload } from '../modules/media/media-upload.entity';
@@ -69,4 +70,5 @@ export const MIGRATIONS = [
   UndispatchedEvents1764900000000,
   LighterMessageWrites1765000000000,
   MessageRateLimited1765100000000,
+  MediaUploadClaims1765200000000,
 ];

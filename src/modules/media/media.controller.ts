@@ -38,7 +38,8 @@ export class MediaController {
       "A file to send in messages by its `id` (`image: { id }`). WhatsApp's limits apply: image JPEG/PNG up to 5 MB; " +
       'video MP4/3GPP up to 16 MB; audio AAC/AMR/MP3/M4A/OGG up to 16 MB; document TXT/PDF/Word/Excel/PowerPoint ' +
       "up to 100 MB; sticker WebP up to 100 KB (500 KB animated). The type is the part's Content-Type " +
-      '(or the file extension when that is application/octet-stream).',
+      '(or the file extension when that is application/octet-stream). 503 when the media storage refused the ' +
+      'file: nothing was stored.',
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody({
@@ -55,7 +56,7 @@ export class MediaController {
     },
   })
   @ApiDataResponse(MediaDto, { status: 201, description: 'Stored, ready to send' })
-  @ApiErrorResponses(400, 413, 415)
+  @ApiErrorResponses(400, 413, 415, 503)
   async uploadMedia(@CurrentApiKey() principal: ApiKeyPrincipal, @Req() request: FastifyRequest): Promise<MediaDto> {
     const file = await readUploadedFile(request);
     return MediaDto.from(await this.media.upload(principal, file));
@@ -79,11 +80,13 @@ export class MediaController {
   @ApiKeyAuth('media:write')
   @ApiOperation({
     summary: 'Delete media',
-    description: 'Deletes the file. Messages still queued with it fail when their turn comes.',
+    description:
+      'Deletes the file. Messages still queued with it fail when their turn comes. ' +
+      '503 when the media storage did not delete the file: nothing was deleted, try again.',
   })
   @ApiParam({ name: 'mediaId', format: 'uuid' })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiErrorResponses(404)
+  @ApiErrorResponses(404, 503)
   async deleteMedia(@CurrentApiKey() principal: ApiKeyPrincipal, @Param('mediaId', mediaId) id: string): Promise<void> {
     await this.media.remove(principal, id);
   }
@@ -98,17 +101,15 @@ export class MediaController {
   @ApiParam({ name: 'mediaId', format: 'uuid' })
   @ApiProduces('application/octet-stream')
   @ApiOkResponse({ description: 'The content', schema: { type: 'string', format: 'binary' } })
-  @ApiErrorResponses(404, 409)
+  @ApiErrorResponses(404, 409, 503)
   async downloadMediaContent(
     @CurrentApiKey() principal: ApiKeyPrincipal,
     @Param('mediaId', mediaId) id: string,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const { media, stream } = await this.media.content(principal, id);
+    const { media, stream, size } = await this.media.content(principal, id);
     void reply.header('Content-Type', media.mimeType);
-    if (media.sizeBytes !== null) {
-      void reply.header('Content-Length', String(media.sizeBytes));
-    }
+    void reply.header('Content-Length', String(size));
     if (media.filename) {
       void reply.header('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(media.filename)}`);
     }

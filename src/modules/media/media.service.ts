@@ -6,7 +6,8 @@ import type { Queue } from 'bullmq';
 import { isUUID } from 'class-validator';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { setTimeout as delay } from 'node:timers/promises';
+import { DataSource, In } from 'typeorm';
 import type { ApiKeyPrincipal } from '../../auth/principal';
 import { AppException } from '../../common/errors/app.exception';
 import { ErrorCode } from '../../common/errors/error-code';
@@ -16,7 +17,7 @@ import { QueueName } from '../../queue/queue-names';
 import { PhoneNumber } from '../phone-numbers/phone-number.entity';
 import { WabasService } from '../wabas/wabas.service';
 import { Media } from './media.entity';
-import { MEDIA_STORAGE, MediaStorage } from './media-storage';
+import { MEDIA_STORAGE, MediaStorage, MediaStorageError } from './media-storage';
 import { mediaReferencesIn, withMediaIds } from './media-references';
 import { MEDIA_KINDS, MediaKind, normalizeMimeType } from './media-types';
 import type { UploadedFile } from './read-upload';
@@ -35,10 +36,34 @@ export interface OutboundContent {
 const META_MEDIA_TTL = '30 days';
 /** A copy is reused only while it outlives the send by this much, so Meta never gets an id about to expire. */
 const META_MEDIA_MARGIN = '1 day';
+/**
+ * How long a claim on uploading a copy lasts unless renewed: what others wait at most for a worker
+ * that died mid-upload. The uploader renews it every CLAIM_RENEW_MS while its upload runs.
+ */
+const CLAIM_TTL_MS = 30_000;
+const CLAIM_RENEW_MS = 10_000;
+/** While another worker uploads a copy, look again after 25 ms, doubling up to every 500 ms. */
+const WAIT_FIRST_MS = 25;
+const WAIT_MAX_MS = 500;
+
+/** What `media_uploads` says of the copy for one media and phone. */
+interface CopyState {
+  /** The Meta id, when the copy is usable (outlives the margin). */
+  live: string | null;
+  /** Another worker is uploading it now. */
+  claimed: boolean;
+}
+
+const storageUnavailable = (what: string) =>
+  new AppException(ErrorCode.ServiceUnavailable, `Media storage is unavailable: ${what}. Try again later.`, {
+    dependency: 'media-storage',
+  });
 
 @Injectable()
 export class MediaService {
   private readonly logger = new Logger(MediaService.name);
+  /** Copies to Meta being made by this process, by organization, media and phone. */
+  private readonly copies = new Map<string, Promise<string>>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -63,34 +88,56 @@ export class MediaService {
   async upload(principal: ApiKeyPrincipal, file: UploadedFile): Promise<Media> {
     const id = newId();
     const storageKey = `${principal.organizationId}/${id}`;
-    await this.storage.put(storageKey, file.bytes);
+    try {
+      await this.storage.put(storageKey, file.bytes);
+    } catch (error) {
+      this.logger.error(`Storing media ${storageKey} failed: ${String(error)}`);
+      throw storageUnavailable('the file was not stored');
+    }
     const repository = this.dataSource.getRepository(Media);
-    return repository.save(
-      repository.create({
-        id,
-        organizationId: principal.organizationId,
-        livemode: principal.livemode,
-        phoneNumberId: null,
-        source: 'upload',
-        status: 'ready',
-        mimeType: file.mimeType,
-        filename: file.filename,
-        sizeBytes: file.bytes.length,
-        sha256: createHash('sha256').update(file.bytes).digest('hex'),
-        storageKey,
-        metaMediaId: null,
-        error: null,
-      }),
-    );
+    try {
+      return await repository.save(
+        repository.create({
+          id,
+          organizationId: principal.organizationId,
+          livemode: principal.livemode,
+          phoneNumberId: null,
+          source: 'upload',
+          status: 'ready',
+          mimeType: file.mimeType,
+          filename: file.filename,
+          sizeBytes: file.bytes.length,
+          sha256: createHash('sha256').update(file.bytes).digest('hex'),
+          storageKey,
+          metaMediaId: null,
+          error: null,
+        }),
+      );
+    } catch (error) {
+      // Without its row the file is unreachable: it goes too.
+      await this.storage.remove(storageKey).catch((cause: unknown) => {
+        this.logger.warn(`Media file ${storageKey} left without its row: ${String(cause)}`);
+      });
+      throw error;
+    }
   }
 
-  /** Deletes the media and its bytes; messages queued with it fail when their turn comes. */
+  /**
+   * Deletes the bytes, then the media; messages queued with it fail when their turn comes. When the
+   * store refuses, nothing is deleted (the client is told to try again) rather than a row gone
+   * with its file left behind.
+   */
   async remove(principal: ApiKeyPrincipal, id: string): Promise<void> {
     const media = await this.get(principal, id);
-    await this.dataSource.getRepository(Media).delete({ id: media.id });
     if (media.storageKey) {
-      await this.storage.remove(media.storageKey);
+      try {
+        await this.storage.remove(media.storageKey);
+      } catch (error) {
+        this.logger.error(`Removing media file ${media.storageKey} failed: ${String(error)}`);
+        throw storageUnavailable('the file was not deleted');
+      }
     }
+    await this.dataSource.getRepository(Media).delete({ id: media.id });
   }
 
   /**
@@ -164,55 +211,137 @@ export class MediaService {
     return withMediaIds(message.type, message.content, metaIds);
   }
 
-  private async metaCopy(scope: OutboundContent, mediaId: string, phone: SendingPhone): Promise<string> {
-    const known = await this.liveCopy(this.dataSource.manager, mediaId, phone.id);
-    if (known) {
-      return known;
+  /**
+   * The Meta id of this media's copy for this phone, uploading it when there is none or it expires
+   * soon. Concurrent callers for one (media, phone) share one attempt in this process; across
+   * processes, the uploader claims the copy's row for a short, renewed time and the others wait for
+   * its copy. No transaction or connection is held while the file travels to Meta.
+   */
+  private metaCopy(scope: OutboundContent, mediaId: string, phone: SendingPhone): Promise<string> {
+    const key = `${scope.organizationId}:${mediaId}:${phone.id}`;
+    let copy = this.copies.get(key);
+    if (!copy) {
+      copy = this.copyToMeta(scope, mediaId, phone).finally(() => this.copies.delete(key));
+      this.copies.set(key, copy);
     }
+    return copy;
+  }
+
+  private async copyToMeta(scope: OutboundContent, mediaId: string, phone: SendingPhone): Promise<string> {
+    let media: Media | undefined;
+    for (let wait = WAIT_FIRST_MS; ; wait = Math.min(wait * 2, WAIT_MAX_MS)) {
+      const state = await this.copyState(mediaId, phone.id);
+      if (state.live) {
+        return state.live;
+      }
+      if (!state.claimed) {
+        media ??= await this.sendableMedia(scope, mediaId);
+        if (await this.claimCopy(mediaId, phone.id)) {
+          return this.uploadCopy(media, phone);
+        }
+      }
+      await delay(wait);
+    }
+  }
+
+  private async copyState(mediaId: string, phoneNumberId: string): Promise<CopyState> {
+    const rows: { live: string | null; claimed: boolean }[] = await this.dataSource.query(
+      `SELECT CASE WHEN expires_at > now() + $3::interval THEN meta_media_id END AS live,
+              coalesce(claimed_until > now(), false) AS claimed
+         FROM media_uploads WHERE media_id = $1 AND phone_number_id = $2`,
+      [mediaId, phoneNumberId, META_MEDIA_MARGIN],
+    );
+    return rows[0] ?? { live: null, claimed: false };
+  }
+
+  /** The media a message names, if it can still be sent: in the organization, ready, with its bytes. */
+  private async sendableMedia(scope: OutboundContent, mediaId: string): Promise<Media> {
     const media = await this.dataSource
       .getRepository(Media)
       .findOneBy({ id: mediaId, organizationId: scope.organizationId, livemode: scope.livemode });
     if (!media || media.status !== 'ready' || !media.storageKey) {
       throw new MetaApiError({ kind: 'http', retry: 'never', message: `Media ${mediaId} is no longer available` });
     }
-    const waba = await this.wabas.findById(phone.wabaId);
-    if (!waba) {
-      throw new Error(`WABA of phone ${phone.id} is gone`);
-    }
-    const { graph, token } = await this.wabas.access(waba);
-    const storageKey = media.storageKey;
-    return this.dataSource.transaction(async (manager) => {
-      // Held through the upload: a worker sending the same media from the same phone waits, then reuses the copy.
-      await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`media:${mediaId}:${phone.id}`]);
-      const raced = await this.liveCopy(manager, mediaId, phone.id);
-      if (raced) {
-        return raced;
-      }
-      const bytes = Buffer.concat(await this.storage.read(storageKey).toArray());
-      const mimeType = normalizeMimeType(media.mimeType, media.filename);
-      const filename = media.filename ?? undefined;
-      const { id } = await graph.uploadMedia(token, phone.metaPhoneNumberId, { bytes, mimeType, filename });
-      await manager.query(
-        `INSERT INTO media_uploads (media_id, phone_number_id, meta_media_id, expires_at)
-         VALUES ($1, $2, $3, now() + $4::interval)
-         ON CONFLICT (media_id, phone_number_id)
-         DO UPDATE SET meta_media_id = EXCLUDED.meta_media_id, expires_at = EXCLUDED.expires_at, created_at = now()`,
-        [mediaId, phone.id, id, META_MEDIA_TTL],
-      );
-      return id;
-    });
+    return media;
   }
 
-  private async liveCopy(manager: EntityManager, mediaId: string, phoneNumberId: string): Promise<string | undefined> {
-    const rows: { meta_media_id: string }[] = await manager.query(
-      `SELECT meta_media_id FROM media_uploads
-        WHERE media_id = $1 AND phone_number_id = $2 AND expires_at > now() + $3::interval`,
-      [mediaId, phoneNumberId, META_MEDIA_MARGIN],
+  /**
+   * Claims the upload of a copy: answers true when this worker now holds it. The row is created if
+   * need be; an existing one is taken only when its copy is missing or expiring and no unexpired claim
+   * holds it (a claim that ran out belongs to a worker that died or stalled).
+   */
+  private async claimCopy(mediaId: string, phoneNumberId: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `INSERT INTO media_uploads AS copy (media_id, phone_number_id, claimed_until)
+       VALUES ($1, $2, now() + $3 * interval '1 millisecond')
+       ON CONFLICT (media_id, phone_number_id) DO UPDATE SET claimed_until = EXCLUDED.claimed_until
+        WHERE (copy.expires_at IS NULL OR copy.expires_at <= now() + $4::interval)
+          AND (copy.claimed_until IS NULL OR copy.claimed_until <= now())
+       RETURNING 1`,
+      [mediaId, phoneNumberId, CLAIM_TTL_MS, META_MEDIA_MARGIN],
     );
-    return rows[0]?.meta_media_id;
+    return rows.length > 0;
   }
 
-  async content(principal: ApiKeyPrincipal, id: string): Promise<{ media: Media; stream: Readable }> {
+  /** Streams the stored file to Meta under a claim renewed while it runs, then keeps the copy's id. */
+  private async uploadCopy(media: Media, phone: SendingPhone): Promise<string> {
+    const renewal = setInterval(() => {
+      this.dataSource
+        .query(
+          `UPDATE media_uploads SET claimed_until = now() + $3 * interval '1 millisecond'
+            WHERE media_id = $1 AND phone_number_id = $2 AND claimed_until IS NOT NULL`,
+          [media.id, phone.id, CLAIM_TTL_MS],
+        )
+        .catch((error: unknown) =>
+          this.logger.warn(`Renewing the upload claim of media ${media.id}: ${String(error)}`),
+        );
+    }, CLAIM_RENEW_MS).unref();
+    try {
+      const waba = await this.wabas.findById(phone.wabaId);
+      if (!waba) {
+        throw new Error(`WABA of phone ${phone.id} is gone`);
+      }
+      const { graph, token } = await this.wabas.access(waba);
+      const file = await this.storage.open(media.storageKey!);
+      let metaMediaId: string;
+      try {
+        ({ id: metaMediaId } = await graph.uploadMedia(token, phone.metaPhoneNumberId, {
+          stream: file.stream,
+          size: file.size,
+          mimeType: normalizeMimeType(media.mimeType, media.filename),
+          filename: media.filename ?? undefined,
+        }));
+      } finally {
+        file.stream.destroy();
+      }
+      await this.dataSource.query(
+        `UPDATE media_uploads
+            SET meta_media_id = $3, expires_at = now() + $4::interval, created_at = now(), claimed_until = NULL
+          WHERE media_id = $1 AND phone_number_id = $2`,
+        [media.id, phone.id, metaMediaId, META_MEDIA_TTL],
+      );
+      return metaMediaId;
+    } catch (error) {
+      // Others may try at once: a claim row without a copy goes, one with an expired copy is freed.
+      await this.dataSource
+        .query(
+          `WITH unclaimed AS (
+             DELETE FROM media_uploads WHERE media_id = $1 AND phone_number_id = $2 AND meta_media_id IS NULL
+           )
+           UPDATE media_uploads SET claimed_until = NULL
+            WHERE media_id = $1 AND phone_number_id = $2 AND meta_media_id IS NOT NULL`,
+          [media.id, phone.id],
+        )
+        .catch((cause: unknown) =>
+          this.logger.warn(`Releasing the upload claim of media ${media.id}: ${String(cause)}`),
+        );
+      throw error;
+    } finally {
+      clearInterval(renewal);
+    }
+  }
+
+  async content(principal: ApiKeyPrincipal, id: string): Promise<{ media: Media; stream: Readable; size: number }> {
     const media = await this.get(principal, id);
     if (media.status !== 'ready' || !media.storageKey) {
       throw new AppException(
@@ -222,7 +351,12 @@ export class MediaService {
           : `Media ${id} is still being downloaded from WhatsApp; try again shortly`,
       );
     }
-    return { media, stream: this.storage.read(media.storageKey) };
+    try {
+      return { media, ...(await this.storage.open(media.storageKey)) };
+    } catch (error) {
+      this.logger.error(`Reading media file ${media.storageKey} failed: ${String(error)}`);
+      throw storageUnavailable('the file could not be read');
+    }
   }
 
   /** Queues the downloads of inbound media rows (after their transaction committed). */
@@ -271,7 +405,8 @@ export class MediaService {
       await repository.update({ id: media.id }, update);
       return Object.assign(media, update);
     } catch (error) {
-      if (isRetryable(error)) {
+      // Meta's passing errors and our store's failures are tried again; only Meta's final answers fail the media.
+      if (isRetryable(error) || error instanceof MediaStorageError) {
         throw error;
       }
       this.logger.warn(`Inbound media ${media.id} not downloadable: ${String(error)}`);

@@ -1,88 +1,121 @@
-import { createServer, IncomingMessage, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { checkSigV4, S3TestServer, startS3Server } from '../../../test/helpers/s3-server';
+import { MediaStorageError } from './media-storage';
 import { S3MediaStorage } from './s3-media-storage';
-import { sha256Hex, signV4 } from './sigv4';
 
 const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret', region: 'eu-west-1' };
 
-/** What the store would compute from the request as received: the same signature, or the request is refused. */
-function validSignature(request: IncomingMessage, body: Buffer): boolean {
-  const authorization = String(request.headers.authorization);
-  const signed = /SignedHeaders=([^,]+)/.exec(authorization)?.[1].split(';') ?? [];
-  const own = signed.filter((name) => !['host', 'x-amz-date', 'x-amz-content-sha256'].includes(name));
-  const amzDate = String(request.headers['x-amz-date']);
-  const now = new Date(amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
-  const expected = signV4(
-    {
-      method: request.method!,
-      url: new URL(request.url!, `http://${request.headers.host}`),
-      headers: Object.fromEntries(own.map((name) => [name, String(request.headers[name])])),
-      payloadHash: sha256Hex(body),
-    },
-    { ...credentials, service: 's3' },
-    now,
-  );
-  return expected.authorization === authorization && request.headers['x-amz-content-sha256'] === sha256Hex(body);
-}
-
-/** A bucket store over HTTP that checks signatures, like S3 or MinIO would. */
-async function fakeS3(): Promise<{ server: Server; url: string; objects: Map<string, Buffer> }> {
-  const objects = new Map<string, Buffer>();
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const path = request.url!;
-      if (!validSignature(request, body)) {
-        response.writeHead(403).end('<Error><Code>SignatureDoesNotMatch</Code></Error>');
-      } else if (request.method === 'PUT') {
-        objects.set(path, body);
-        response.writeHead(200).end();
-      } else if (request.method === 'DELETE') {
-        objects.delete(path);
-        response.writeHead(204).end();
-      } else if (objects.has(path)) {
-        response.writeHead(200, { 'content-type': 'application/octet-stream' }).end(objects.get(path));
-      } else {
-        response.writeHead(404).end('<Error><Code>NoSuchKey</Code></Error>');
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, objects };
-}
-
 describe('S3MediaStorage', () => {
-  let s3: Awaited<ReturnType<typeof fakeS3>>;
+  let s3: S3TestServer;
   let storage: S3MediaStorage;
   const key = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b/0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c';
 
   beforeAll(async () => {
-    s3 = await fakeS3();
+    s3 = await startS3Server({
+      region: credentials.region,
+      buckets: ['media'],
+      credentials: { [credentials.accessKeyId]: credentials.secretAccessKey },
+    });
     storage = new S3MediaStorage({ endpoint: `${s3.url}/`, bucket: 'media', ...credentials });
   });
-  afterAll(() => new Promise((resolve) => s3.server.close(resolve)));
+  afterAll(() => s3.close());
+  afterEach(() => s3.clearFaults());
 
-  it('puts, reads back and removes an object under /bucket/key, every request signed', async () => {
+  it('puts, opens and removes an object under /bucket/key, every request signed', async () => {
     const bytes = Buffer.from('a file');
     await storage.put(key, bytes);
-    expect(s3.objects.get(`/media/${key}`)).toEqual(bytes);
-    expect(Buffer.concat(await storage.read(key).toArray())).toEqual(bytes);
+    expect(s3.objects.get(`media/${key}`)?.bytes).toEqual(bytes);
+    const file = await storage.open(key);
+    expect(file.size).toBe(bytes.length);
+    expect(Buffer.concat(await file.stream.toArray())).toEqual(bytes);
     await storage.remove(key);
+    expect(s3.objects.size).toBe(0);
+    expect(s3.requests.map(({ method, status }) => `${method} ${status}`)).toEqual([
+      'PUT 200',
+      'GET 200',
+      'DELETE 204',
+    ]);
+  });
+
+  it('rejects opening a missing object with the store’s answer, before any byte is read', async () => {
+    const refused = storage.open(key);
+    await expect(refused).rejects.toThrow(MediaStorageError);
+    await expect(refused).rejects.toMatchObject({ status: 404, code: 'NoSuchKey' });
+  });
+
+  it('reports a refused signature and stores nothing', async () => {
+    const wrong = new S3MediaStorage({ endpoint: s3.url, bucket: 'media', ...credentials, secretAccessKey: 'wrong' });
+    await expect(wrong.put(key, Buffer.from('x'))).rejects.toMatchObject({
+      status: 403,
+      code: 'SignatureDoesNotMatch',
+      message: expect.stringMatching(/^S3 PUT .* answered HTTP 403 SignatureDoesNotMatch/),
+    });
     expect(s3.objects.size).toBe(0);
   });
 
-  it('fails the read stream of a missing object with the store’s answer', async () => {
-    await expect(storage.read(key).toArray()).rejects.toThrow(/answered HTTP 404: .*NoSuchKey/);
-  });
+  it('reports a store that fails the PUT, and an unreachable one', async () => {
+    s3.fail({ method: 'PUT', status: 500, code: 'InternalError', times: 1 });
+    await expect(storage.put(key, Buffer.from('x'))).rejects.toMatchObject({ status: 500, code: 'InternalError' });
+    expect(s3.objects.size).toBe(0);
 
-  it('reports a refused signature', async () => {
-    const wrong = new S3MediaStorage({ endpoint: s3.url, bucket: 'media', ...credentials, secretAccessKey: 'wrong' });
-    await expect(wrong.put(key, Buffer.from('x'))).rejects.toThrow(/HTTP 403: .*SignatureDoesNotMatch/);
+    const nowhere = new S3MediaStorage({ endpoint: 'http://127.0.0.1:1', bucket: 'media', ...credentials });
+    await expect(nowhere.put(key, Buffer.from('x'))).rejects.toThrow(/^S3 PUT .* failed: fetch failed/);
   });
 
   it('refuses keys that are not ours before any request', async () => {
     await expect(storage.put('../etc/passwd', Buffer.from('x'))).rejects.toThrow(/Invalid media storage key/);
+  });
+});
+
+/** The test store's own check, against the GET Object example of AWS's S3 documentation. */
+describe('the S3 test server’s signature check', () => {
+  const example = {
+    method: 'GET',
+    rawUrl: '/test.txt',
+    headers: {
+      host: 'examplebucket.s3.amazonaws.com',
+      range: 'bytes=0-9',
+      'x-amz-content-sha256': 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+      'x-amz-date': '20130524T000000Z',
+      authorization:
+        'AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request,' +
+        'SignedHeaders=host;range;x-amz-content-sha256;x-amz-date,' +
+        'Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41',
+    },
+  };
+  const secretOf = (id: string) =>
+    id === 'AKIAIOSFODNN7EXAMPLE' ? 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' : undefined;
+  const at = new Date('2013-05-24T00:05:00Z');
+
+  it('accepts the documented signature', () => {
+    expect(checkSigV4(example, secretOf, 'us-east-1', at)).toBeUndefined();
+  });
+
+  it.each([
+    ['a signed header changed', { headers: { ...example.headers, range: 'bytes=0-99' } }, 403, 'SignatureDoesNotMatch'],
+    ['another path', { rawUrl: '/test2.txt' }, 403, 'SignatureDoesNotMatch'],
+    [
+      'an unknown key id',
+      {
+        headers: {
+          ...example.headers,
+          authorization: example.headers.authorization.replace('AKIAIOSFODNN7EXAMPLE', 'AKIDOTHER'),
+        },
+      },
+      403,
+      'InvalidAccessKeyId',
+    ],
+    ['no Authorization', { headers: { ...example.headers, authorization: undefined } }, 403, 'AccessDenied'],
+    ['an unsigned x-amz- header', { headers: { ...example.headers, 'x-amz-meta-a': '1' } }, 403, 'AccessDenied'],
+  ])('refuses %s', (_case, change, status, code) => {
+    expect(checkSigV4({ ...example, ...change }, secretOf, 'us-east-1', at)).toMatchObject({ status, code });
+  });
+
+  it('refuses another region and a request time 15 minutes off', () => {
+    expect(checkSigV4(example, secretOf, 'eu-west-1', at)).toMatchObject({ code: 'AuthorizationHeaderMalformed' });
+    const later = new Date('2013-05-24T00:15:01Z');
+    expect(checkSigV4(example, secretOf, 'us-east-1', later)).toMatchObject({
+      status: 403,
+      code: 'RequestTimeTooSkewed',
+    });
   });
 });
