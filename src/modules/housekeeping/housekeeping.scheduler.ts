@@ -2,17 +2,14 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { QueueName } from '../../queue/queue-names';
+import { keepJobSchedulers } from '../../queue/job-schedulers';
 
-/** Schedules the recurring housekeeping jobs; upserting is idempotent across replicas and restarts. */
+/** Schedules the recurring housekeeping jobs. */
 @Injectable()
 export class HousekeepingScheduler implements OnApplicationBootstrap {
   constructor(@InjectQueue(QueueName.Housekeeping) private readonly queue: Queue) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.queue.upsertJobScheduler(
-      'purge-expired-idempotency-keys',
-      { every: 60 * 60 * 1000 },
-      { name: 'purge-expired-idempotency-keys', data: {} },
-    );
+    await keepJobSchedulers(this.queue, [{ name: 'purge-expired-idempotency-keys', every: 60 * 60 * 1000 }]);
   }
 }

@@ -4,6 +4,7 @@ import type { Queue } from 'bullmq';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { QueueName } from '../../queue/queue-names';
+import { keepJobSchedulers } from '../../queue/job-schedulers';
 
 /** Recurring upkeep of stored Meta webhooks: stalled ones queued again, expired ones purged. */
 @Injectable()
@@ -14,15 +15,9 @@ export class MetaWebhookEventsScheduler implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.queue.upsertJobScheduler(
-      'requeue-stalled-events',
-      { every: this.config.recovery.intervalMs },
-      { name: 'requeue-stalled-events', data: {} },
-    );
-    await this.queue.upsertJobScheduler(
-      'purge-expired-events',
-      { every: 6 * 3600_000 },
-      { name: 'purge-expired-events', data: {} },
-    );
+    await keepJobSchedulers(this.queue, [
+      { name: 'requeue-stalled-events', every: this.config.recovery.intervalMs },
+      { name: 'purge-expired-events', every: 6 * 3600_000 },
+    ]);
   }
 }

@@ -4,6 +4,7 @@ import type { Queue } from 'bullmq';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { QueueName } from '../../queue/queue-names';
+import { keepJobSchedulers } from '../../queue/job-schedulers';
 
 /** Keeps phone snapshots fresh: a recurring job queues a resync of every stale phone. */
 @Injectable()
@@ -14,10 +15,11 @@ export class PhoneNumbersScheduler implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.queue.upsertJobScheduler(
-      'resync-stale-phones',
-      { every: Math.max(1, Math.floor(this.config.phoneResyncIntervalMinutes / 4)) * 60_000 },
-      { name: 'resync-stale-phones', data: {} },
-    );
+    await keepJobSchedulers(this.queue, [
+      {
+        name: 'resync-stale-phones',
+        every: Math.max(1, Math.floor(this.config.phoneResyncIntervalMinutes / 4)) * 60_000,
+      },
+    ]);
   }
 }

@@ -6,6 +6,7 @@ import { AppConfig } from '../../../config/app-config';
 import { APP_CONFIG } from '../../../config/config.module';
 import { OutboundMessageJobName, OutboundMessageJobs } from '../../../queue/job-payloads';
 import { QueueName } from '../../../queue/queue-names';
+import { keepJobSchedulers } from '../../../queue/job-schedulers';
 import { MessageDeliveryService } from './message-delivery.service';
 import { messageIdsOf } from './send-job';
 import { SendPacingService } from './send-pacing.service';
@@ -50,10 +51,6 @@ export class OutboundMessagesScheduler implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.queue.upsertJobScheduler(
-      'reconcile',
-      { every: this.config.recovery.intervalMs },
-      { name: 'reconcile', data: {} },
-    );
+    await keepJobSchedulers(this.queue, [{ name: 'reconcile', every: this.config.recovery.intervalMs }]);
   }
 }
