@@ -1,17 +1,21 @@
-import { createHash } from 'node:crypto';
+import { createMetaSandbox, MetaSandbox } from '@libs/meta-sandbox';
+import { createHash, randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../src/config/app-config';
 import { APP_CONFIG } from '../../src/config/config.module';
-import { MediaService } from '../../src/modules/media/media.service';
+import { MediaService, OutboundContent } from '../../src/modules/media/media.service';
 import { SandboxHost } from '../../src/modules/meta/sandbox-host';
 import { PhoneNumber } from '../../src/modules/phone-numbers/phone-number.entity';
-import { bearer, newApiKey } from '../helpers/factories';
+import { WabasService } from '../../src/modules/wabas/wabas.service';
+import { bearer, newApiKey, newTenant } from '../helpers/factories';
+import { HoldingProxy, startHoldingProxy } from '../helpers/holding-proxy';
 import { readJson } from '../helpers/http';
 import { customerPhone, customerWrites, messageReaches, sandboxTenant, sendMessage } from '../helpers/sending';
 import { waitFor } from '../helpers/wait-for';
 import { startTestService, TestService } from '../helpers/test-service';
+import { TEST_SECRETS } from '../setup/test-environment';
 
 /** A 1×1 PNG. */
 const PIXEL = Buffer.from(
@@ -31,14 +35,40 @@ function webp(size: number, animated: boolean): Buffer {
   return bytes;
 }
 
-/** Uploading files, and sending them by our id: the worker uploads each to Meta once per phone. */
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** `bytes` of random content after a format's magic number. */
+const fileOf = (magic: string, size: number) => Buffer.concat([Buffer.from(magic, 'latin1'), randomBytes(size)]);
+
+/**
+ * Uploading files, and sending them by our id: the worker uploads each to Meta once per phone.
+ * Test mode talks to the in-process sandbox; live mode to a standalone one (`meta`), which a second
+ * service (`worker`, another process's MediaService on the same database) reaches through a proxy
+ * that can hold its uploads mid-flight.
+ */
 describe('Media upload and sending media by id', () => {
+  let meta: MetaSandbox;
+  let proxy: HoldingProxy;
   let service: TestService;
+  let worker: TestService;
 
   beforeAll(async () => {
-    service = await startTestService();
+    meta = await createMetaSandbox({
+      appSecret: TEST_SECRETS.META_APP_SECRET,
+      statusDelaysMs: { sent: 0, delivered: 0, read: 0 },
+    });
+    proxy = await startHoldingProxy(meta.url);
+    service = await startTestService({ META_GRAPH_URL: meta.url });
+    meta.setWebhookUrl(`${service.url}/v1/webhooks/meta`);
+    // Two connections: an upload that held one each would leave it none while two are in flight.
+    worker = await startTestService({ META_GRAPH_URL: proxy.url, DATABASE_POOL_SIZE: '2' });
   });
-  afterAll(() => service.close());
+  afterAll(async () => {
+    await worker?.close();
+    await service?.close();
+    await proxy?.close();
+    await meta?.close();
+  });
 
   function upload(key: string, bytes: Buffer, type: string, filename: string) {
     const form = new FormData();
@@ -66,6 +96,85 @@ describe('Media upload and sending media by id', () => {
   async function metaBodyOf(metaPhoneNumberId: string, waMessageId: string | null) {
     const sandbox = await service.context.get(SandboxHost).get();
     return sandbox.sentMessages(metaPhoneNumberId).find((sent) => sent.messageId === waMessageId)!.body;
+  }
+
+  /** The bytes Meta holds under one of its media ids, downloaded with the WABA's token as Meta documents. */
+  async function bytesOnMeta(wabaId: string, metaMediaId: string): Promise<Buffer> {
+    const wabas = service.context.get(WabasService);
+    const { graph, token } = await wabas.access((await wabas.findById(wabaId))!);
+    const { url } = await graph.getMedia(token, metaMediaId);
+    return (await graph.downloadMedia(token, url)).bytes;
+  }
+
+  const phoneRow = (phoneNumberId: string) =>
+    service.context.get(DataSource).getRepository(PhoneNumber).findOneByOrFail({ id: phoneNumberId });
+
+  let liveTenants = 0;
+  /** A live organization whose WABA, with two phone numbers, is at the standalone sandbox. */
+  async function liveTenant() {
+    liveTenants += 1;
+    const tenant = await newTenant(service, { mode: 'live' });
+    const accessToken = `EAAG-media-${liveTenants}-${Date.now()}`;
+    const metaWaba = meta.createWaba({ name: `Shop ${liveTenants}`, accessToken });
+    const metaPhones = [1, 2].map((line) =>
+      meta.createPhoneNumber(metaWaba.id, {
+        displayPhoneNumber: `+1 555-80${line}-${String(liveTenants).padStart(4, '0')}`,
+        verifiedName: 'Shop',
+      }),
+    );
+    const connected = await service.api.POST('/v1/wabas', {
+      headers: bearer(tenant.apiKey.key),
+      body: { metaWabaId: metaWaba.id, accessToken },
+    });
+    expect(connected.response.status).toBe(201);
+    const phones = metaPhones.map(({ id }) => ({
+      metaPhoneNumberId: id,
+      phoneNumberId: connected.data!.data.phoneNumbers.find((phone) => phone.metaPhoneNumberId === id)!.id,
+    }));
+    return { tenant, key: tenant.apiKey.key, wabaId: connected.data!.data.id, phones };
+  }
+
+  /** A customer writes to a live phone (at the standalone sandbox); resolves once we list the message. */
+  async function liveCustomerWrites(key: string, metaPhoneNumberId: string): Promise<string> {
+    const from = customerPhone();
+    const { messageId } = await meta.simulateInbound({
+      phoneNumberId: metaPhoneNumberId,
+      from,
+      type: 'text',
+      content: { body: 'hi' },
+    });
+    await waitFor('the inbound message', async () => {
+      const list = await service.api.GET('/v1/messages', {
+        headers: bearer(key),
+        params: { query: { direction: 'inbound' } },
+      });
+      return list.data!.data.find((message) => message.waMessageId === messageId);
+    });
+    return from;
+  }
+
+  /** What resolveOutbound gets for an image message naming our media. */
+  const imageMessage = (organizationId: string, mediaId: string, livemode = true): OutboundContent => ({
+    organizationId,
+    livemode,
+    type: 'image',
+    content: { image: { id: mediaId } },
+  });
+
+  const isMediaUpload = (request: { method?: string; url?: string }) =>
+    request.method === 'POST' && /\/media$/.test(request.url ?? '');
+
+  /** Settles with the promise, or fails once `ms` pass without an answer. */
+  async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+    });
+    try {
+      return await Promise.race([promise, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   it('stores an upload with its SHA-256 and serves the same bytes back', async () => {
@@ -190,6 +299,132 @@ describe('Media upload and sending media by id', () => {
       params: { path: { messageId: read[0].id } },
     });
     expect(stored.data!.data.content).toEqual({ image: { id: media.id, caption: 'first' } });
+  });
+
+  type Json = Record<string, unknown>;
+  // [case, the file, our content naming it by `id`, what Meta receives naming its copy by `metaId`]
+  it.each<[string, { bytes: Buffer; type: string; filename: string }, (id: string) => Json, (metaId: string) => Json]>([
+    [
+      'audio',
+      { bytes: fileOf('ID3', 4 * KB), type: 'audio/mpeg', filename: 'jingle.mp3' },
+      (id) => ({ type: 'audio', audio: { id } }),
+      (metaId) => ({ type: 'audio', audio: { id: metaId } }),
+    ],
+    [
+      'audio as a voice note',
+      { bytes: fileOf('OggS', 3 * KB), type: 'audio/ogg', filename: 'voice.ogg' },
+      (id) => ({ type: 'audio', audio: { id, voice: true } }),
+      (metaId) => ({ type: 'audio', audio: { id: metaId, voice: true } }),
+    ],
+    [
+      'video with a caption',
+      { bytes: fileOf('\0\0\0\x18ftypmp42', 64 * KB), type: 'video/mp4', filename: 'demo.mp4' },
+      (id) => ({ type: 'video', video: { id, caption: 'How it works' } }),
+      (metaId) => ({ type: 'video', video: { id: metaId, caption: 'How it works' } }),
+    ],
+    [
+      'document with a filename and a caption',
+      { bytes: fileOf('%PDF-1.4\n', 16 * KB), type: 'application/pdf', filename: 'invoice.pdf' },
+      (id) => ({ type: 'document', document: { id, filename: 'invoice-17.pdf', caption: 'Your invoice' } }),
+      (metaId) => ({ type: 'document', document: { id: metaId, filename: 'invoice-17.pdf', caption: 'Your invoice' } }),
+    ],
+    [
+      'sticker',
+      { bytes: webp(2 * KB, false), type: 'image/webp', filename: 'thanks.webp' },
+      (id) => ({ type: 'sticker', sticker: { id } }),
+      (metaId) => ({ type: 'sticker', sticker: { id: metaId } }),
+    ],
+  ])('sends %s by our id: uploaded to Meta once, in Meta’s exact request shape', async (_case, file, ours, metas) => {
+    const { key, wabaId, phoneNumberId, metaPhoneNumberId } = await sandboxTenant(service);
+    const media = await uploaded(key, file.bytes, file.type, file.filename);
+    const { to } = await customerWrites(service, key, phoneNumberId);
+    const accepted = await Promise.all(
+      [1, 2].map(() => sendMessage(service, key, { phoneNumberId, to, ...ours(media.id) })),
+    );
+    expect(accepted.map((result) => result.response.status)).toEqual([202, 202]);
+    const read = await Promise.all(
+      accepted.map((result) => messageReaches(service, key, result.data!.data.id, 'read')),
+    );
+
+    const sandbox = await service.context.get(SandboxHost).get();
+    const uploads = sandbox.mediaUploads(metaPhoneNumberId);
+    expect(uploads).toEqual([
+      {
+        phoneNumberId: metaPhoneNumberId,
+        mediaId: expect.any(String),
+        mimeType: file.type,
+        sizeBytes: file.bytes.length,
+        filename: file.filename,
+        receivedAt: expect.any(Date),
+      },
+    ]);
+    expect(sha256(await bytesOnMeta(wabaId, uploads[0].mediaId))).toBe(sha256(file.bytes));
+    for (const message of read) {
+      expect(await metaBodyOf(metaPhoneNumberId, message.waMessageId)).toEqual({
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        to,
+        ...metas(uploads[0].mediaId),
+        biz_opaque_callback_data: message.id,
+      });
+      // Our message keeps our id.
+      expect(message.content).toEqual(Object.fromEntries(Object.entries(ours(media.id)).filter(([k]) => k !== 'type')));
+    }
+  });
+
+  it('uploads a separate copy for each phone of the organization, each phone reusing its own', async () => {
+    const { key, wabaId, phones } = await liveTenant();
+    const [first, second] = phones;
+    const media = await uploaded(key);
+    const send = async (phone: (typeof phones)[number], to: string, caption: string) => {
+      const accepted = await sendMessage(service, key, {
+        phoneNumberId: phone.phoneNumberId,
+        to,
+        type: 'image',
+        image: { id: media.id, caption },
+      });
+      expect(accepted.response.status).toBe(202);
+      return messageReaches(service, key, accepted.data!.data.id, 'read');
+    };
+    const toFirst = await liveCustomerWrites(key, first.metaPhoneNumberId);
+    const toSecond = await liveCustomerWrites(key, second.metaPhoneNumberId);
+
+    const fromFirst = await send(first, toFirst, 'one');
+    const fromSecond = await send(second, toSecond, 'two');
+    const againFromFirst = await send(first, toFirst, 'three');
+
+    const [firstCopy, secondCopy] = phones.map(({ metaPhoneNumberId }) => meta.mediaUploads(metaPhoneNumberId));
+    expect(firstCopy).toHaveLength(1);
+    expect(secondCopy).toHaveLength(1);
+    expect(secondCopy[0].mediaId).not.toBe(firstCopy[0].mediaId);
+    for (const copy of [firstCopy[0], secondCopy[0]]) {
+      expect(sha256(await bytesOnMeta(wabaId, copy.mediaId))).toBe(sha256(PIXEL));
+    }
+    const sentImage = (metaPhoneNumberId: string, waMessageId: string | null) =>
+      meta.sentMessages(metaPhoneNumberId).find((sent) => sent.messageId === waMessageId)!.body.image;
+    expect(sentImage(first.metaPhoneNumberId, fromFirst.waMessageId)).toEqual({
+      id: firstCopy[0].mediaId,
+      caption: 'one',
+    });
+    expect(sentImage(second.metaPhoneNumberId, fromSecond.waMessageId)).toEqual({
+      id: secondCopy[0].mediaId,
+      caption: 'two',
+    });
+    expect(sentImage(first.metaPhoneNumberId, againFromFirst.waMessageId)).toEqual({
+      id: firstCopy[0].mediaId,
+      caption: 'three',
+    });
+    const copies: unknown[] = await service.context
+      .get(DataSource)
+      .query(`SELECT phone_number_id, meta_media_id FROM media_uploads WHERE media_id = $1 ORDER BY meta_media_id`, [
+        media.id,
+      ]);
+    expect(copies).toEqual(
+      [
+        { phone_number_id: first.phoneNumberId, meta_media_id: firstCopy[0].mediaId },
+        { phone_number_id: second.phoneNumberId, meta_media_id: secondCopy[0].mediaId },
+      ].sort((a, b) => (a.meta_media_id < b.meta_media_id ? -1 : 1)),
+    );
   });
 
   /** `new_in_store`: an image header and one body variable, approved. */
@@ -319,25 +554,120 @@ describe('Media upload and sending media by id', () => {
   });
 
   it('uploads once when several workers need the same copy at the same time', async () => {
-    const { tenant, key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant(service);
+    const { tenant, key, phones } = await liveTenant();
     const media = await uploaded(key);
-    const phone = await service.context
-      .get(DataSource)
-      .getRepository(PhoneNumber)
-      .findOneByOrFail({ id: phoneNumberId });
-    const message = {
-      organizationId: tenant.orgId,
-      livemode: false,
-      type: 'image',
-      content: { image: { id: media.id } },
-    };
+    const phone = await phoneRow(phones[0].phoneNumberId);
+    const message = imageMessage(tenant.orgId, media.id);
+    // Three sends in each of two processes sharing the database.
     const resolved = await Promise.all(
-      Array.from({ length: 5 }, () => service.context.get(MediaService).resolveOutbound(message, phone)),
+      [service, worker, service, worker, service, worker].map((process) =>
+        process.context.get(MediaService).resolveOutbound(message, phone),
+      ),
     );
-    const sandbox = await service.context.get(SandboxHost).get();
-    const uploads = sandbox.mediaUploads(metaPhoneNumberId);
+    const uploads = meta.mediaUploads(phones[0].metaPhoneNumberId);
     expect(uploads).toHaveLength(1);
-    expect(resolved).toEqual(Array.from({ length: 5 }, () => ({ image: { id: uploads[0].mediaId } })));
+    expect(resolved).toEqual(Array.from({ length: 6 }, () => ({ image: { id: uploads[0].mediaId } })));
+  });
+
+  it('holds no database connection while a file travels to Meta; another process waits for that upload', async () => {
+    const { tenant, key, phones } = await liveTenant();
+    const [first, second] = [await uploaded(key), await uploaded(key)];
+    const phone = await phoneRow(phones[0].phoneNumberId);
+    const heldBefore = proxy.held.length;
+    proxy.hold(isMediaUpload);
+    try {
+      const viaWorker = [first, second].map((media) =>
+        worker.context.get(MediaService).resolveOutbound(imageMessage(tenant.orgId, media.id), phone),
+      );
+      await waitFor('both uploads to be under way', async () =>
+        proxy.held.length === heldBefore + 2 ? true : undefined,
+      );
+      // Both of the worker's two connections are free while its uploads are stuck halfway.
+      await expect(
+        within(5000, 'a query on the worker', worker.context.get(DataSource).query('SELECT 1 AS ok')),
+      ).resolves.toEqual([{ ok: 1 }]);
+      const claims: unknown[] = await service.context
+        .get(DataSource)
+        .query(
+          `SELECT meta_media_id, claimed_until > now() AS claimed FROM media_uploads WHERE media_id = ANY($1::uuid[])`,
+          [[first.id, second.id]],
+        );
+      expect(claims).toEqual([
+        { meta_media_id: null, claimed: true },
+        { meta_media_id: null, claimed: true },
+      ]);
+      // The API process needs the first copy too: it waits for the worker's upload instead of making its own.
+      const viaService = service.context.get(MediaService).resolveOutbound(imageMessage(tenant.orgId, first.id), phone);
+      expect(meta.mediaUploads(phones[0].metaPhoneNumberId)).toEqual([]);
+
+      proxy.hold(undefined);
+      proxy.held.slice(heldBefore).forEach((request) => request.release());
+      const [firstCopy, secondCopy] = await Promise.all(viaWorker);
+      expect(await viaService).toEqual(firstCopy);
+      const uploads = meta.mediaUploads(phones[0].metaPhoneNumberId);
+      expect(uploads).toHaveLength(2);
+      expect([firstCopy, secondCopy].map((content) => (content.image as { id: string }).id).sort()).toEqual(
+        uploads.map((upload) => upload.mediaId).sort(),
+      );
+    } finally {
+      proxy.hold(undefined);
+    }
+  });
+
+  it('frees the claim of an upload Meta failed, so the next send uploads at once', async () => {
+    const { tenant, key, phones } = await liveTenant();
+    const media = await uploaded(key);
+    const phone = await phoneRow(phones[0].phoneNumberId);
+    const message = imageMessage(tenant.orgId, media.id);
+    const heldBefore = proxy.held.length;
+    proxy.hold(isMediaUpload);
+    try {
+      const attempt = worker.context.get(MediaService).resolveOutbound(message, phone);
+      await waitFor('the upload to be under way', async () => (proxy.held.length > heldBefore ? true : undefined));
+      proxy.held[heldBefore].fail(500, {
+        error: { message: 'An unexpected error has occurred.', type: 'OAuthException', code: 2, fbtrace_id: 'A1' },
+      });
+      await expect(attempt).rejects.toMatchObject({ name: 'MetaApiError', code: 2, retry: 'later' });
+    } finally {
+      proxy.hold(undefined);
+    }
+    const rows: unknown[] = await service.context
+      .get(DataSource)
+      .query(`SELECT 1 FROM media_uploads WHERE media_id = $1`, [media.id]);
+    expect(rows).toEqual([]);
+
+    const resolved = await within(
+      5000,
+      'the next send',
+      service.context.get(MediaService).resolveOutbound(message, phone),
+    );
+    const uploads = meta.mediaUploads(phones[0].metaPhoneNumberId);
+    expect(uploads).toHaveLength(1);
+    expect(resolved).toEqual({ image: { id: uploads[0].mediaId } });
+  });
+
+  it('takes over the upload of a worker that died mid-upload once its claim runs out', async () => {
+    const { tenant, key, phones } = await liveTenant();
+    const media = await uploaded(key);
+    const phone = await phoneRow(phones[0].phoneNumberId);
+    const dataSource = service.context.get(DataSource);
+    // What a worker killed during its upload leaves: a claim nobody renews any more.
+    await dataSource.query(
+      `INSERT INTO media_uploads (media_id, phone_number_id, claimed_until) VALUES ($1, $2, now() - interval '1 second')`,
+      [media.id, phone.id],
+    );
+
+    const resolved = await service.context
+      .get(MediaService)
+      .resolveOutbound(imageMessage(tenant.orgId, media.id), phone);
+    const uploads = meta.mediaUploads(phones[0].metaPhoneNumberId);
+    expect(uploads).toHaveLength(1);
+    expect(resolved).toEqual({ image: { id: uploads[0].mediaId } });
+    const rows: unknown[] = await dataSource.query(
+      `SELECT meta_media_id, claimed_until FROM media_uploads WHERE media_id = $1`,
+      [media.id],
+    );
+    expect(rows).toEqual([{ meta_media_id: uploads[0].mediaId, claimed_until: null }]);
   });
 
   it('uploads again once the copy on Meta has expired', async () => {
