@@ -137,6 +137,22 @@ describe('Sending under Meta’s rate limits', () => {
     const accepted = await sendMessage(service, key, { phoneNumberId, to, type: 'text', text: { body: 'hi' } });
     const failed = await messageReaches(service, key, accepted.data!.data.id, 'failed');
     expect(failed).toMatchObject({ attempts: 3, error: { code: 131000 } });
+    // Its event names the customer, as every message event does.
+    const events = await service.api.GET('/v1/events', {
+      headers: bearer(key),
+      params: { query: { type: 'message.failed' } },
+    });
+    const event = events.data!.data.find((candidate) => (candidate.data as { id: string }).id === failed.id);
+    const contact = await service.api.GET('/v1/contacts/{contactId}', {
+      headers: bearer(key),
+      params: { path: { contactId: failed.contactId! } },
+    });
+    expect(event!.data).toMatchObject({
+      id: failed.id,
+      status: 'failed',
+      contactIdentifier: contact.data!.data.contactIdentifier,
+      contactReplyTo: to,
+    });
     expect((await refusalsOf(metaPhoneNumberId, failed.id)).map((refused) => refused.code)).toEqual([
       131000, 131000, 131000,
     ]);

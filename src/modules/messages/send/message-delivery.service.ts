@@ -12,6 +12,7 @@ import { preparedQuery } from '../../../database/prepared-query';
 import { AppConfig } from '../../../config/app-config';
 import { APP_CONFIG } from '../../../config/config.module';
 import { QueueName } from '../../../queue/queue-names';
+import { contactIdentifier, contactReplyTo } from '../../contacts/contact.entity';
 import { EventsService } from '../../events/events.service';
 import { recordEvents } from '../../events/record-event';
 import { MediaService, SendingPhone } from '../../media/media.service';
@@ -250,20 +251,28 @@ export class MessageDeliveryService {
            INSERT INTO message_status_events (id, message_id, status, occurred_at, error)
            SELECT f.history_id, failed.id, 'failed', failed.failed_at, f.error FROM failed JOIN f ON f.id = failed.id
            ON CONFLICT (message_id, status) DO NOTHING)
-         SELECT * FROM failed ORDER BY id`,
+         SELECT failed.*, c.wa_id AS contact_wa_id, c.bsuid AS contact_bsuid
+           FROM failed LEFT JOIN contacts c ON c.id = failed.contact_id ORDER BY failed.id`,
         [JSON.stringify(failures.map(({ messageId, error }) => ({ id: messageId, history_id: newId(), error })))],
       );
       await recordEvents(
         manager,
         rows.map((row) => {
           const failed = entityFromRow(manager, Message, row);
+          const contact = { waId: row.contact_wa_id as string | null, bsuid: row.contact_bsuid as string | null };
           return {
             organizationId: failed.organizationId,
             livemode: failed.livemode,
             type: 'message.failed' as const,
             phoneNumberId: failed.phoneNumberId,
             messageId: failed.id,
-            data: { ...MessageDto.from(failed), metadata: failed.metadata },
+            data: {
+              ...MessageDto.from(failed),
+              metadata: failed.metadata,
+              // Like every message event: who the customer is, and what to put in `to` to reach them.
+              contactIdentifier: failed.contactId ? contactIdentifier({ id: failed.contactId, ...contact }) : null,
+              contactReplyTo: failed.contactId ? contactReplyTo(contact) : null,
+            },
           };
         }),
       );
