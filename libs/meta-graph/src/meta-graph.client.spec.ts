@@ -281,6 +281,33 @@ describe('MetaGraphClient', () => {
     ).rejects.toBe(broken);
   });
 
+  it('abandons an upload whose signal aborts while the body is still being sent', async () => {
+    handler = (_request, response) => json(response, 200, { id: 'never' });
+    async function* stalled() {
+      yield Buffer.from('the start of a long file');
+      await new Promise(() => undefined); // the rest never comes, as when Meta stops reading
+    }
+    const abort = new AbortController();
+    onData = () => abort.abort(new Error('upload deadline passed'));
+    try {
+      await expect(
+        client.uploadMedia(
+          'tok',
+          '1001',
+          { stream: stalled(), size: 1_000_000, mimeType: 'video/mp4' },
+          { signal: abort.signal },
+        ),
+      ).rejects.toMatchObject({
+        name: 'MetaApiError',
+        kind: 'timeout',
+        retry: 'later',
+        message: 'Graph API call abandoned: Error: upload deadline passed',
+      });
+    } finally {
+      onData = () => undefined;
+    }
+  });
+
   it('refuses a stream longer than declared instead of sending a body of another length', async () => {
     handler = (_request, response) => json(response, 200, { id: 'never' });
 

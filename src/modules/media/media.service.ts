@@ -42,6 +42,12 @@ const META_MEDIA_MARGIN = '1 day';
  */
 const CLAIM_TTL_MS = 30_000;
 const CLAIM_RENEW_MS = 10_000;
+/**
+ * The longest an upload to Meta may take: a minute, plus a second per 100 KB (100 MB: about 18
+ * minutes). Past it the upload is abandoned (and retried with the message), so a stalled one never
+ * holds its claim, and the sends waiting for it, for ever.
+ */
+const uploadDeadlineMs = (sizeBytes: number) => 60_000 + Math.ceil(sizeBytes / 100_000) * 1000;
 /** While another worker uploads a copy, look again after 25 ms, doubling up to every 500 ms. */
 const WAIT_FIRST_MS = 25;
 const WAIT_MAX_MS = 500;
@@ -305,12 +311,17 @@ export class MediaService {
       const file = await this.storage.open(media.storageKey!);
       let metaMediaId: string;
       try {
-        ({ id: metaMediaId } = await graph.uploadMedia(token, phone.metaPhoneNumberId, {
-          stream: file.stream,
-          size: file.size,
-          mimeType: normalizeMimeType(media.mimeType, media.filename),
-          filename: media.filename ?? undefined,
-        }));
+        ({ id: metaMediaId } = await graph.uploadMedia(
+          token,
+          phone.metaPhoneNumberId,
+          {
+            stream: file.stream,
+            size: file.size,
+            mimeType: normalizeMimeType(media.mimeType, media.filename),
+            filename: media.filename ?? undefined,
+          },
+          { signal: AbortSignal.timeout(uploadDeadlineMs(file.size)) },
+        ));
       } finally {
         file.stream.destroy();
       }
