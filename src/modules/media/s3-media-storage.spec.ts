@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { checkSigV4, S3TestServer, startS3Server } from '../../../test/helpers/s3-server';
 import { MediaStorageError } from './media-storage';
 import { S3MediaStorage } from './s3-media-storage';
+import { EMPTY_PAYLOAD_HASH, sha256Hex, signV4 } from './sigv4';
 
 const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret', region: 'eu-west-1' };
 
@@ -63,6 +65,58 @@ describe('S3MediaStorage', () => {
 
   it('refuses keys that are not ours before any request', async () => {
     await expect(storage.put('../etc/passwd', Buffer.from('x'))).rejects.toThrow(/Invalid media storage key/);
+  });
+});
+
+/** The test store answers as S3 does: status codes, headers and XML errors. */
+describe('the S3 test server', () => {
+  let s3: S3TestServer;
+  const signed = (
+    method: string,
+    path: string,
+    body?: Buffer,
+    payloadHash = body ? sha256Hex(body) : EMPTY_PAYLOAD_HASH,
+  ) => {
+    const url = new URL(`${s3.url}${path}`);
+    const headers = signV4({ method, url, headers: {}, payloadHash }, { ...credentials, service: 's3' });
+    return fetch(url, { method, headers, body });
+  };
+
+  beforeAll(async () => {
+    s3 = await startS3Server({
+      region: credentials.region,
+      buckets: ['media'],
+      credentials: { [credentials.accessKeyId]: credentials.secretAccessKey },
+    });
+  });
+  afterAll(() => s3.close());
+
+  it('answers HEAD with the object’s headers and no body, and 404 without a body', async () => {
+    expect((await signed('PUT', '/media/a/b', Buffer.from('twelve bytes'))).status).toBe(200);
+    const head = await signed('HEAD', '/media/a/b');
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe('12');
+    expect(head.headers.get('etag')).toBe(`"${createHash('md5').update('twelve bytes').digest('hex')}"`);
+    expect(await head.text()).toBe('');
+    const missing = await signed('HEAD', '/media/a/none');
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).toBe('');
+  });
+
+  it('answers S3’s XML errors: no such key, no such bucket, a body that is not the one signed', async () => {
+    const noKey = await signed('GET', '/media/a/none');
+    expect(noKey.status).toBe(404);
+    expect(noKey.headers.get('content-type')).toBe('application/xml');
+    expect(await noKey.text()).toMatch(
+      /^<\?xml .*\?>\n<Error><Code>NoSuchKey<\/Code><Message>.*<\/Message><Key>a\/none<\/Key>/,
+    );
+    const noBucket = await signed('GET', '/other/a');
+    expect(noBucket.status).toBe(404);
+    expect(await noBucket.text()).toContain('<Code>NoSuchBucket</Code>');
+    const tampered = await signed('PUT', '/media/a/c', Buffer.from('sent'), sha256Hex('signed'));
+    expect(tampered.status).toBe(400);
+    expect(await tampered.text()).toContain('<Code>XAmzContentSHA256Mismatch</Code>');
+    expect(s3.objects.has('media/a/c')).toBe(false);
   });
 });
 
