@@ -282,7 +282,7 @@ export interface paths {
         put?: never;
         /**
          * Upload media
-         * @description A file to send in messages by its `id` (`image: { id }`). WhatsApp's limits apply: image JPEG/PNG up to 5 MB; video MP4/3GPP up to 16 MB; audio AAC/AMR/MP3/M4A/OGG up to 16 MB; document TXT/PDF/Word/Excel/PowerPoint up to 100 MB; sticker WebP up to 100 KB (500 KB animated). The type is the part's Content-Type (or the file extension when that is application/octet-stream).
+         * @description A file to send in messages by its `id` (`image: { id }`). WhatsApp's limits apply: image JPEG/PNG up to 5 MB; video MP4/3GPP up to 16 MB; audio AAC/AMR/MP3/M4A/OGG up to 16 MB; document TXT/PDF/Word/Excel/PowerPoint up to 100 MB; sticker WebP up to 100 KB (500 KB animated). The type is the part's Content-Type (or the file extension when that is application/octet-stream). 503 when the media storage refused the file: nothing was stored.
          */
         post: operations["uploadMedia"];
         delete?: never;
@@ -304,7 +304,7 @@ export interface paths {
         post?: never;
         /**
          * Delete media
-         * @description Deletes the file. Messages still queued with it fail when their turn comes.
+         * @description Deletes the file. Messages still queued with it fail when their turn comes. 503 when the media storage did not delete the file: nothing was deleted, try again.
          */
         delete: operations["deleteMedia"];
         options?: never;
@@ -1000,6 +1000,21 @@ export interface components {
         ApiKeyMode: "live" | "test";
         /** @enum {string} */
         ApiKeyStatus: "active" | "revoked" | "expired";
+        AudioByIdDto: {
+            /** @description Our id of media uploaded with `POST /v1/media`, ready to send. Give `id` or `link`, not both. */
+            id: string;
+            /** @description Send as a voice note (the audio must be OGG/OPUS); audio takes no caption */
+            voice?: boolean;
+        };
+        AudioByLinkDto: {
+            /**
+             * Format: uri
+             * @description An http(s) URL Meta downloads the media from. Give `id` or `link`, not both. AAC, AMR, MP3, M4A or OGG/OPUS, at most 16 MB.
+             */
+            link: string;
+            /** @description Send as a voice note (the audio must be OGG/OPUS); audio takes no caption */
+            voice?: boolean;
+        };
         BatchMessageRefDto: {
             /**
              * Format: uuid
@@ -1024,9 +1039,7 @@ export interface components {
              *       }
              *     ]
              */
-            components?: {
-                [key: string]: unknown;
-            }[];
+            components?: components["schemas"]["MessageTemplateComponentDto"][];
             /** @description Merged over the batch's metadata for this recipient's message */
             metadata?: {
                 [key: string]: unknown;
@@ -1041,6 +1054,38 @@ export interface components {
              * @example +15551234567
              */
             to?: string;
+        };
+        ButtonActionDto: {
+            buttons: components["schemas"]["ReplyButtonDto"][];
+        };
+        ContactAddressDto: {
+            city?: string;
+            /** @description Full country name */
+            country?: string;
+            /**
+             * @description Two-letter ISO country code
+             * @example US
+             */
+            countryCode?: string;
+            state?: string;
+            street?: string;
+            /** @enum {string} */
+            type?: "HOME" | "WORK";
+            zip?: string;
+        };
+        ContactCardDto: {
+            addresses?: components["schemas"]["ContactAddressDto"][];
+            /**
+             * Format: date
+             * @description YYYY-MM-DD
+             * @example 1990-04-01
+             */
+            birthday?: string;
+            emails?: components["schemas"]["ContactEmailDto"][];
+            name: components["schemas"]["ContactNameDto"];
+            org?: components["schemas"]["ContactOrgDto"];
+            phones?: components["schemas"]["ContactPhoneDto"][];
+            urls?: components["schemas"]["ContactUrlDto"][];
         };
         ContactDto: {
             /**
@@ -1092,6 +1137,43 @@ export interface components {
              */
             waId: string | null;
         };
+        ContactEmailDto: {
+            /** @example ana@example.com */
+            email: string;
+            /** @enum {string} */
+            type?: "HOME" | "WORK";
+        };
+        ContactNameDto: {
+            firstName?: string;
+            /**
+             * @description The full name, as shown
+             * @example Ana Silva
+             */
+            formattedName: string;
+            lastName?: string;
+            middleName?: string;
+            prefix?: string;
+            suffix?: string;
+        };
+        ContactOrgDto: {
+            company?: string;
+            department?: string;
+            title?: string;
+        };
+        ContactPhoneDto: {
+            /** @example +1 555 010 2030 */
+            phone: string;
+            /**
+             * @description CELL, MAIN, IPHONE, HOME or WORK
+             * @example WORK
+             */
+            type?: string;
+            /**
+             * @description Its WhatsApp id (adds a Message button)
+             * @example 15550102030
+             */
+            waId?: string;
+        };
         ContactUpdateDto: {
             /**
              * @description Custom attributes (e.g. CRM ids); merged into the existing ones, a null value removes a key
@@ -1142,6 +1224,15 @@ export interface components {
              */
             tags?: string[];
         };
+        ContactUrlDto: {
+            /** @enum {string} */
+            type?: "HOME" | "WORK";
+            /**
+             * Format: uri
+             * @example https://example.com
+             */
+            url: string;
+        };
         ConversationDto: {
             /** @description Free-form messages allowed: the customer wrote within 24 h */
             canReplyFreely: boolean;
@@ -1165,6 +1256,78 @@ export interface components {
              * @description When the 24-hour window closes
              */
             windowExpiresAt: string | null;
+        };
+        CtaUrlActionDto: {
+            /**
+             * @description Always `cta_url`, as Meta documents it
+             * @enum {string}
+             */
+            name?: "cta_url";
+            parameters: components["schemas"]["CtaUrlParametersDto"];
+        };
+        CtaUrlParametersDto: {
+            /**
+             * @description The button label
+             * @example Track
+             */
+            displayText: string;
+            /**
+             * Format: uri
+             * @description An http(s) URL the button opens
+             * @example https://example.com/t/A-17
+             */
+            url: string;
+        };
+        CurrencyDto: {
+            /**
+             * @description The amount times 1000 (Meta's `amount_1000`): 100990 is 100.99
+             * @example 100990
+             */
+            amount1000: number;
+            /**
+             * @description ISO 4217 currency code
+             * @example USD
+             */
+            code: string;
+            /**
+             * @description The text shown
+             * @example $100.99
+             */
+            fallbackValue: string;
+        };
+        DateTimeDto: {
+            /**
+             * @description The text shown (Cloud API always shows it)
+             * @example May 1, 2026
+             */
+            fallbackValue: string;
+        };
+        DocumentByIdDto: {
+            /** @description Shown under the media */
+            caption?: string;
+            /** @description The file name shown (its extension picks the icon) */
+            filename?: string;
+            /** @description Our id of media uploaded with `POST /v1/media`, ready to send. Give `id` or `link`, not both. */
+            id: string;
+        };
+        DocumentByLinkDto: {
+            /** @description Shown under the media */
+            caption?: string;
+            /** @description The file name shown (its extension picks the icon) */
+            filename?: string;
+            /**
+             * Format: uri
+             * @description An http(s) URL Meta downloads the media from. Give `id` or `link`, not both. PDF, Office or text, at most 100 MB.
+             */
+            link: string;
+        };
+        DocumentHeaderDto: {
+            document: components["schemas"]["MediaByIdDto"] | components["schemas"]["MediaByLinkDto"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "document";
         };
         /** @enum {string} */
         ErrorCode: "VALIDATION_ERROR" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "OUTSIDE_CUSTOMER_SERVICE_WINDOW" | "TEMPLATE_NOT_FOUND" | "TEMPLATE_PARAMETER_MISMATCH" | "PHONE_NOT_READY" | "RATE_LIMITED" | "META_ERROR" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE";
@@ -1210,11 +1373,155 @@ export interface components {
             /** @example name must be shorter than or equal to 200 characters */
             message: string;
         };
+        ImageByIdDto: {
+            /** @description Shown under the media */
+            caption?: string;
+            /** @description Our id of media uploaded with `POST /v1/media`, ready to send. Give `id` or `link`, not both. */
+            id: string;
+        };
+        ImageByLinkDto: {
+            /** @description Shown under the media */
+            caption?: string;
+            /**
+             * Format: uri
+             * @description An http(s) URL Meta downloads the media from. Give `id` or `link`, not both. JPEG or PNG, at most 5 MB.
+             */
+            link: string;
+        };
+        ImageHeaderDto: {
+            image: components["schemas"]["MediaByIdDto"] | components["schemas"]["MediaByLinkDto"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "image";
+        };
         /** @enum {string} */
         InboundMessageType: "text" | "image" | "audio" | "video" | "document" | "sticker" | "location" | "contacts" | "interactive" | "button" | "reaction" | "order" | "system" | "unsupported";
+        InteractiveBodyDto: {
+            /** @example Is the delivery time OK? */
+            text: string;
+        };
+        InteractiveButtonDto: {
+            action: components["schemas"]["ButtonActionDto"];
+            body: components["schemas"]["InteractiveBodyDto"];
+            footer?: components["schemas"]["InteractiveFooterDto"];
+            /** @description Optional header: text (at most 60 characters), or an image, video or document by `id` or `link` */
+            header?: components["schemas"]["TextHeaderDto"] | components["schemas"]["ImageHeaderDto"] | components["schemas"]["VideoHeaderDto"] | components["schemas"]["DocumentHeaderDto"];
+            /**
+             * @description Up to 3 reply buttons (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "button";
+        };
+        InteractiveCtaUrlDto: {
+            action: components["schemas"]["CtaUrlActionDto"];
+            body: components["schemas"]["InteractiveBodyDto"];
+            footer?: components["schemas"]["InteractiveFooterDto"];
+            /** @description Optional header: text (at most 60 characters), or an image, video or document by `id` or `link` */
+            header?: components["schemas"]["TextHeaderDto"] | components["schemas"]["ImageHeaderDto"] | components["schemas"]["VideoHeaderDto"] | components["schemas"]["DocumentHeaderDto"];
+            /**
+             * @description A button that opens a URL (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "cta_url";
+        };
+        InteractiveFooterDto: {
+            /** @example Shop support */
+            text?: string;
+        };
+        InteractiveListDto: {
+            action: components["schemas"]["ListActionDto"];
+            body: components["schemas"]["ListBodyDto"];
+            footer?: components["schemas"]["InteractiveFooterDto"];
+            /** @description A list's header is text only */
+            header?: components["schemas"]["TextHeaderDto"];
+            /**
+             * @description A list of up to 10 rows in up to 10 sections (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "list";
+        };
+        InteractiveLocationRequestDto: {
+            action: components["schemas"]["LocationRequestActionDto"];
+            body: components["schemas"]["InteractiveBodyDto"];
+            /**
+             * @description A Send location button; the customer's location comes back as an inbound location message (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "location_request_message";
+        };
+        InteractiveOtherDto: {
+            /** @description The kind's action, as Meta documents it */
+            action: {
+                [key: string]: unknown;
+            };
+            /** @description Required for flow, address_message and request_contact_info */
+            body?: components["schemas"]["InteractiveBodyDto"];
+            footer?: components["schemas"]["InteractiveFooterDto"];
+            /** @description Optional header: text (at most 60 characters), or an image, video or document by `id` or `link` */
+            header?: components["schemas"]["TextHeaderDto"] | components["schemas"]["ImageHeaderDto"] | components["schemas"]["VideoHeaderDto"] | components["schemas"]["DocumentHeaderDto"];
+            /**
+             * @description Meta's other interactive kinds, in Meta's shape with camelCase keys (e.g. a flow's `action.parameters.flowId`) (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "address_message" | "catalog_message" | "flow" | "product" | "product_list" | "request_contact_info";
+        };
+        ListActionDto: {
+            /**
+             * @description Label of the button that opens the list
+             * @example See slots
+             */
+            button: string;
+            sections: components["schemas"]["ListSectionDto"][];
+        };
+        ListBodyDto: {
+            /** @example Pick a delivery slot */
+            text: string;
+        };
+        ListRowDto: {
+            /** @example Before work */
+            description?: string;
+            /**
+             * @description Comes back in the reply
+             * @example m1
+             */
+            id: string;
+            /** @example 8–10 */
+            title: string;
+        };
+        ListSectionDto: {
+            /** @description At most 10 rows in all sections together */
+            rows: components["schemas"]["ListRowDto"][];
+            /** @description Required when the list has more than one section */
+            title?: string;
+        };
         LivenessDto: {
             /** @example ok */
             status: string;
+        };
+        LocationContentDto: {
+            /** @example Main St 1, Berlin */
+            address?: string;
+            /**
+             * @description Latitude: a number or a decimal string, from -90 to 90
+             * @example 52.52
+             */
+            latitude: number | string;
+            /**
+             * @description Longitude: a number or a decimal string, from -180 to 180
+             * @example 13.405
+             */
+            longitude: number | string;
+            /** @example Shop */
+            name?: string;
+        };
+        LocationRequestActionDto: {
+            /**
+             * @description Always `send_location`, as Meta documents it
+             * @enum {string}
+             */
+            name?: "send_location";
         };
         MeApiKeyDto: {
             /** Format: uuid */
@@ -1233,6 +1540,25 @@ export interface components {
             id: string;
             /** @example Acme Support */
             name: string;
+        };
+        MediaByIdDto: {
+            /** @description Documents only: the file name shown */
+            filename?: string;
+            /**
+             * @description Our id of media uploaded with `POST /v1/media`, ready to send. Give `id` or `link`, not both.
+             * @example 0f2b1e0c-7a4d-4a8e-9b1d-2f6c3e1a9d10
+             */
+            id: string;
+        };
+        MediaByLinkDto: {
+            /** @description Documents only: the file name shown */
+            filename?: string;
+            /**
+             * Format: uri
+             * @description An http(s) URL Meta downloads the media from. Give `id` or `link`, not both.
+             * @example https://example.com/media/a.jpg
+             */
+            link: string;
         };
         MediaDto: {
             /** Format: date-time */
@@ -1314,40 +1640,48 @@ export interface components {
         };
         MessageBatchSendDto: {
             /**
-             * @description type audio
+             * @description For type audio: exactly one of id (uploaded) and link; no caption
              * @example {
              *       "link": "https://example.com/a.ogg",
              *       "voice": true
              *     }
              */
-            audio?: {
-                [key: string]: unknown;
-            };
-            /** @description type contacts */
-            contacts?: {
-                [key: string]: unknown;
-            }[];
+            audio?: components["schemas"]["AudioByIdDto"] | components["schemas"]["AudioByLinkDto"];
             /**
-             * @description type document
+             * @description For type contacts: 1 to 5 contact cards
+             * @example [
+             *       {
+             *         "name": {
+             *           "formattedName": "Ana Silva"
+             *         },
+             *         "phones": [
+             *           {
+             *             "phone": "+1 555 010 2030",
+             *             "type": "WORK"
+             *           }
+             *         ]
+             *       }
+             *     ]
+             */
+            contacts?: components["schemas"]["ContactCardDto"][];
+            /**
+             * @description For type document: exactly one of id (uploaded) and link
              * @example {
              *       "filename": "a.pdf",
              *       "link": "https://example.com/a.pdf"
              *     }
              */
-            document?: {
-                [key: string]: unknown;
-            };
+            document?: components["schemas"]["DocumentByIdDto"] | components["schemas"]["DocumentByLinkDto"];
             /**
-             * @description type image: id (uploaded) or link, caption
+             * @description For type image: exactly one of id (uploaded) and link
              * @example {
+             *       "caption": "The blue one",
              *       "link": "https://example.com/a.jpg"
              *     }
              */
-            image?: {
-                [key: string]: unknown;
-            };
+            image?: components["schemas"]["ImageByIdDto"] | components["schemas"]["ImageByLinkDto"];
             /**
-             * @description type interactive
+             * @description For type interactive: reply buttons, a list, a URL button, a location request, or another of Meta’s kinds
              * @example {
              *       "action": {
              *         "buttons": [
@@ -1366,20 +1700,16 @@ export interface components {
              *       "type": "button"
              *     }
              */
-            interactive?: {
-                [key: string]: unknown;
-            };
+            interactive?: components["schemas"]["InteractiveButtonDto"] | components["schemas"]["InteractiveListDto"] | components["schemas"]["InteractiveCtaUrlDto"] | components["schemas"]["InteractiveLocationRequestDto"] | components["schemas"]["InteractiveOtherDto"];
             /**
-             * @description type location
+             * @description For type location
              * @example {
              *       "latitude": 52.52,
              *       "longitude": 13.4,
              *       "name": "Office"
              *     }
              */
-            location?: {
-                [key: string]: unknown;
-            };
+            location?: components["schemas"]["LocationContentDto"];
             /** @description Yours, echoed in every event of every message of the batch */
             metadata?: {
                 [key: string]: unknown;
@@ -1390,27 +1720,23 @@ export interface components {
              */
             phoneNumberId: string;
             /**
-             * @description type reaction
+             * @description For type reaction (a reaction cannot be a reply: no replyTo)
              * @example {
              *       "emoji": "👍",
              *       "messageId": "wamid.HBgL…"
              *     }
              */
-            reaction?: {
-                [key: string]: unknown;
-            };
+            reaction?: components["schemas"]["ReactionContentDto"];
             recipients: components["schemas"]["BatchRecipientDto"][];
             /**
-             * @description type sticker
+             * @description For type sticker (WebP): exactly one of id (uploaded) and link; no caption
              * @example {
              *       "link": "https://example.com/a.webp"
              *     }
              */
-            sticker?: {
-                [key: string]: unknown;
-            };
+            sticker?: components["schemas"]["StickerByIdDto"] | components["schemas"]["StickerByLinkDto"];
             /**
-             * @description type template
+             * @description For type template: an APPROVED template and the values of its variables
              * @example {
              *       "language": {
              *         "code": "en_US"
@@ -1418,29 +1744,23 @@ export interface components {
              *       "name": "hello_world"
              *     }
              */
-            template?: {
-                [key: string]: unknown;
-            };
+            template?: components["schemas"]["TemplateContentDto"];
             /**
-             * @description type text
+             * @description For type text
              * @example {
              *       "body": "Hello",
              *       "previewUrl": false
              *     }
              */
-            text?: {
-                [key: string]: unknown;
-            };
+            text?: components["schemas"]["TextContentDto"];
             type: components["schemas"]["OutboundMessageType"];
             /**
-             * @description type video
+             * @description For type video: exactly one of id (uploaded) and link
              * @example {
              *       "link": "https://example.com/a.mp4"
              *     }
              */
-            video?: {
-                [key: string]: unknown;
-            };
+            video?: components["schemas"]["VideoByIdDto"] | components["schemas"]["VideoByLinkDto"];
         };
         /** @enum {string} */
         MessageDirection: "inbound" | "outbound";
@@ -1513,40 +1833,48 @@ export interface components {
         };
         MessageSendDto: {
             /**
-             * @description type audio
+             * @description For type audio: exactly one of id (uploaded) and link; no caption
              * @example {
              *       "link": "https://example.com/a.ogg",
              *       "voice": true
              *     }
              */
-            audio?: {
-                [key: string]: unknown;
-            };
-            /** @description type contacts */
-            contacts?: {
-                [key: string]: unknown;
-            }[];
+            audio?: components["schemas"]["AudioByIdDto"] | components["schemas"]["AudioByLinkDto"];
             /**
-             * @description type document
+             * @description For type contacts: 1 to 5 contact cards
+             * @example [
+             *       {
+             *         "name": {
+             *           "formattedName": "Ana Silva"
+             *         },
+             *         "phones": [
+             *           {
+             *             "phone": "+1 555 010 2030",
+             *             "type": "WORK"
+             *           }
+             *         ]
+             *       }
+             *     ]
+             */
+            contacts?: components["schemas"]["ContactCardDto"][];
+            /**
+             * @description For type document: exactly one of id (uploaded) and link
              * @example {
              *       "filename": "a.pdf",
              *       "link": "https://example.com/a.pdf"
              *     }
              */
-            document?: {
-                [key: string]: unknown;
-            };
+            document?: components["schemas"]["DocumentByIdDto"] | components["schemas"]["DocumentByLinkDto"];
             /**
-             * @description type image: id (uploaded) or link, caption
+             * @description For type image: exactly one of id (uploaded) and link
              * @example {
+             *       "caption": "The blue one",
              *       "link": "https://example.com/a.jpg"
              *     }
              */
-            image?: {
-                [key: string]: unknown;
-            };
+            image?: components["schemas"]["ImageByIdDto"] | components["schemas"]["ImageByLinkDto"];
             /**
-             * @description type interactive
+             * @description For type interactive: reply buttons, a list, a URL button, a location request, or another of Meta’s kinds
              * @example {
              *       "action": {
              *         "buttons": [
@@ -1565,20 +1893,16 @@ export interface components {
              *       "type": "button"
              *     }
              */
-            interactive?: {
-                [key: string]: unknown;
-            };
+            interactive?: components["schemas"]["InteractiveButtonDto"] | components["schemas"]["InteractiveListDto"] | components["schemas"]["InteractiveCtaUrlDto"] | components["schemas"]["InteractiveLocationRequestDto"] | components["schemas"]["InteractiveOtherDto"];
             /**
-             * @description type location
+             * @description For type location
              * @example {
              *       "latitude": 52.52,
              *       "longitude": 13.4,
              *       "name": "Office"
              *     }
              */
-            location?: {
-                [key: string]: unknown;
-            };
+            location?: components["schemas"]["LocationContentDto"];
             /** @description Yours, echoed in every event of this message */
             metadata?: {
                 [key: string]: unknown;
@@ -1589,15 +1913,13 @@ export interface components {
              */
             phoneNumberId: string;
             /**
-             * @description type reaction
+             * @description For type reaction (a reaction cannot be a reply: no replyTo)
              * @example {
              *       "emoji": "👍",
              *       "messageId": "wamid.HBgL…"
              *     }
              */
-            reaction?: {
-                [key: string]: unknown;
-            };
+            reaction?: components["schemas"]["ReactionContentDto"];
             /**
              * @description The customer's business-scoped user id
              * @example US.13491208655302741918
@@ -1605,20 +1927,18 @@ export interface components {
             recipient?: string;
             /**
              * Format: uuid
-             * @description Our id of the message to quote
+             * @description Our id of the message to quote (not for a reaction)
              */
             replyTo?: string;
             /**
-             * @description type sticker
+             * @description For type sticker (WebP): exactly one of id (uploaded) and link; no caption
              * @example {
              *       "link": "https://example.com/a.webp"
              *     }
              */
-            sticker?: {
-                [key: string]: unknown;
-            };
+            sticker?: components["schemas"]["StickerByIdDto"] | components["schemas"]["StickerByLinkDto"];
             /**
-             * @description type template
+             * @description For type template: an APPROVED template and the values of its variables
              * @example {
              *       "language": {
              *         "code": "en_US"
@@ -1626,19 +1946,15 @@ export interface components {
              *       "name": "hello_world"
              *     }
              */
-            template?: {
-                [key: string]: unknown;
-            };
+            template?: components["schemas"]["TemplateContentDto"];
             /**
-             * @description type text
+             * @description For type text
              * @example {
              *       "body": "Hello",
              *       "previewUrl": false
              *     }
              */
-            text?: {
-                [key: string]: unknown;
-            };
+            text?: components["schemas"]["TextContentDto"];
             /**
              * @description The customer: E.164 phone or wa_id (or give recipient)
              * @example +15551234567
@@ -1646,14 +1962,12 @@ export interface components {
             to?: string;
             type: components["schemas"]["OutboundMessageType"];
             /**
-             * @description type video
+             * @description For type video: exactly one of id (uploaded) and link
              * @example {
              *       "link": "https://example.com/a.mp4"
              *     }
              */
-            video?: {
-                [key: string]: unknown;
-            };
+            video?: components["schemas"]["VideoByIdDto"] | components["schemas"]["VideoByLinkDto"];
         };
         /** @enum {string} */
         MessageStatus: "queued" | "sending" | "sent" | "delivered" | "read" | "failed" | "cancelled" | "received";
@@ -1672,6 +1986,65 @@ export interface components {
             } | null;
             /** @example delivered */
             status: string;
+        };
+        MessageTemplateComponentDto: {
+            /**
+             * @description For a button: its position in the template, '0' to '9'
+             * @example 0
+             */
+            index?: string;
+            /** @description The values of the component's variables */
+            parameters?: components["schemas"]["MessageTemplateParameterDto"][];
+            /**
+             * @description For a button: quick_reply, url, copy_code, flow, catalog, …
+             * @example url
+             */
+            subType?: string;
+            /**
+             * @description header, body or button
+             * @example body
+             */
+            type: string;
+        };
+        MessageTemplateParameterDto: {
+            /** @description For type action: a flow's or catalog's action, as Meta documents it */
+            action?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description For type coupon_code
+             * @example SPRING25
+             */
+            couponCode?: string;
+            /** @description For type currency */
+            currency?: components["schemas"]["CurrencyDto"];
+            /** @description For type date_time */
+            dateTime?: components["schemas"]["DateTimeDto"];
+            /** @description For type document */
+            document?: components["schemas"]["MediaByIdDto"] | components["schemas"]["MediaByLinkDto"];
+            /** @description For type image */
+            image?: components["schemas"]["MediaByIdDto"] | components["schemas"]["MediaByLinkDto"];
+            /** @description For type location */
+            location?: components["schemas"]["TemplateLocationDto"];
+            /**
+             * @description For a template with named parameters: the variable's name
+             * @example first_name
+             */
+            parameterName?: string;
+            /** @description For type payload: comes back when the quick reply is tapped */
+            payload?: string;
+            /**
+             * @description For type text
+             * @example Ana
+             */
+            text?: string;
+            /**
+             * @description What the parameter holds, with the field of that name: `text`, `currency`, `dateTime` (type `date_time`), `image`, `video`, `document`, `location` (a media or location header), `payload` (a quick-reply button), `couponCode` (type `coupon_code`, a copy-code button) or `action` (a flow or catalog button). Header: one text, or the media or location of its format; body: text, currency, date_time; a URL button: text (the URL's suffix). An authentication template's code (body and button text) has at most 15 characters.
+             * @example text
+             */
+            type: string;
+            /** @description For type video */
+            video?: components["schemas"]["MediaByIdDto"] | components["schemas"]["MediaByLinkDto"];
         };
         MetaWebhookAckDto: {
             /**
@@ -1834,6 +2207,18 @@ export interface components {
              */
             jobId: string;
         };
+        ReactionContentDto: {
+            /**
+             * @description One emoji; an empty string removes the reaction
+             * @example 👍
+             */
+            emoji: string;
+            /**
+             * @description Meta's id (wamid) of the customer's message to react to
+             * @example wamid.HBgL…
+             */
+            messageId: string;
+        };
         ReadinessCheckDto: {
             /** @example connect ECONNREFUSED 127.0.0.1:5432 */
             error?: string;
@@ -1889,6 +2274,26 @@ export interface components {
             buttons: components["schemas"]["RenderedButtonDto"][];
             footer: string | null;
             header: components["schemas"]["RenderedHeaderDto"] | null;
+        };
+        ReplyButtonDto: {
+            reply: components["schemas"]["ReplyDto"];
+            /**
+             * @description Always `reply`
+             * @enum {string}
+             */
+            type?: "reply";
+        };
+        ReplyDto: {
+            /**
+             * @description Comes back in the reply; unique in the message
+             * @example yes
+             */
+            id: string;
+            /**
+             * @description The button label; unique in the message
+             * @example Yes
+             */
+            title: string;
         };
         SandboxInboundAcceptedDto: {
             /**
@@ -1996,6 +2401,21 @@ export interface components {
         };
         /** @enum {string} */
         Scope: "wabas:read" | "wabas:write" | "phone_numbers:read" | "phone_numbers:write" | "messages:read" | "messages:write" | "media:read" | "media:write" | "conversations:read" | "conversations:write" | "contacts:read" | "contacts:write" | "templates:read" | "templates:write" | "onboarding_links:read" | "onboarding_links:write" | "shared_inbox_links:read" | "shared_inbox_links:write" | "webhooks:read" | "webhooks:write" | "events:read";
+        StickerByIdDto: {
+            /**
+             * @description Our id of media uploaded with `POST /v1/media`, ready to send. Give `id` or `link`, not both.
+             * @example 0f2b1e0c-7a4d-4a8e-9b1d-2f6c3e1a9d10
+             */
+            id: string;
+        };
+        StickerByLinkDto: {
+            /**
+             * Format: uri
+             * @description An http(s) URL Meta downloads the media from. Give `id` or `link`, not both.
+             * @example https://example.com/media/a.jpg
+             */
+            link: string;
+        };
         TemplateButtonDto: {
             /**
              * @example [
@@ -2052,6 +2472,16 @@ export interface components {
              * @example BODY
              */
             type: string;
+        };
+        TemplateContentDto: {
+            /** @description The values of the template's variables, by component; left out for a template without any */
+            components?: components["schemas"]["MessageTemplateComponentDto"][];
+            language: components["schemas"]["TemplateLanguageDto"];
+            /**
+             * @description An APPROVED template of the WABA
+             * @example order_update
+             */
+            name: string;
         };
         TemplateCreateDto: {
             /**
@@ -2113,6 +2543,32 @@ export interface components {
             category?: "MARKETING" | "UTILITY" | "AUTHENTICATION";
             /** @description Replaces all components */
             components?: components["schemas"]["TemplateComponentDto"][];
+        };
+        TemplateLanguageDto: {
+            /**
+             * @description The language of the approved template
+             * @example en_US
+             */
+            code: string;
+            /**
+             * @description Sent as `deterministic` when left out
+             * @enum {string}
+             */
+            policy?: "deterministic";
+        };
+        TemplateLocationDto: {
+            address?: string;
+            /**
+             * @description Latitude: a number or a decimal string, from -90 to 90
+             * @example 52.52
+             */
+            latitude: number | string;
+            /**
+             * @description Longitude: a number or a decimal string, from -180 to 180
+             * @example 13.405
+             */
+            longitude: number | string;
+            name?: string;
         };
         TemplateParameterDto: {
             /** @example SPRING10 */
@@ -2182,6 +2638,47 @@ export interface components {
             /** @description Gone at Meta, removed here */
             removed: number;
             updated: number;
+        };
+        TextContentDto: {
+            /**
+             * @description The text; URLs are clickable
+             * @example Your order has shipped
+             */
+            body: string;
+            /** @description Render a preview of the first URL in `body` (it must start with http:// or https://) */
+            previewUrl?: boolean;
+        };
+        TextHeaderDto: {
+            /** @example Your order */
+            text: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "text";
+        };
+        VideoByIdDto: {
+            /** @description Shown under the media */
+            caption?: string;
+            /** @description Our id of media uploaded with `POST /v1/media`, ready to send. Give `id` or `link`, not both. */
+            id: string;
+        };
+        VideoByLinkDto: {
+            /** @description Shown under the media */
+            caption?: string;
+            /**
+             * Format: uri
+             * @description An http(s) URL Meta downloads the media from. Give `id` or `link`, not both. MP4 or 3GPP (H.264 and AAC), at most 16 MB.
+             */
+            link: string;
+        };
+        VideoHeaderDto: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "video";
+            video: components["schemas"]["MediaByIdDto"] | components["schemas"]["MediaByLinkDto"];
         };
         WabaConnectDto: {
             /**
@@ -3578,6 +4075,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description SERVICE_UNAVAILABLE: a dependency is unreachable; `details` says which. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     getMedia: {
@@ -3694,6 +4200,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description SERVICE_UNAVAILABLE: a dependency is unreachable; `details` says which. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     downloadMediaContent: {
@@ -3754,6 +4269,15 @@ export interface operations {
             };
             /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: a dependency is unreachable; `details` says which. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

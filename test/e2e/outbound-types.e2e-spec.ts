@@ -1,3 +1,8 @@
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { SandboxHost } from '../../src/modules/meta/sandbox-host';
 import { bearer } from '../helpers/factories';
 import { type Chat, customerWrites, messageReaches, sandboxTenant, sendMessage } from '../helpers/sending';
@@ -5,6 +10,17 @@ import { startTestService, TestService } from '../helpers/test-service';
 import { waitFor } from '../helpers/wait-for';
 
 type Json = Record<string, unknown>;
+
+/** Errors (empty when valid) of a `POST /v1/messages` body against its schema in our openapi.yaml. */
+const sendBodyErrors = (() => {
+  const spec = parse(readFileSync(join(__dirname, '../../openapi.yaml'), 'utf8')) as { components: object };
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  addFormats(ajv);
+  ajv.addSchema({ $id: 'openwaba', components: spec.components });
+  const validate = ajv.compile({ $ref: 'openwaba#/components/schemas/MessageSendDto' });
+  return (body: unknown) =>
+    validate(body) ? [] : (validate.errors ?? []).map((error) => `${error.instancePath || '/'} ${error.message}`);
+})();
 
 /**
  * Every outbound type `POST /v1/messages` takes, in test mode: the built-in sandbox is Meta. For each,
@@ -323,6 +339,46 @@ describe('Sending each message type', () => {
         'read',
       ],
       [
+        'marketing template with currency and date_time parameters (amount1000 is Meta’s amount_1000)',
+        () => ({
+          type: 'template',
+          template: {
+            name: 'spring_launch',
+            language: { code: 'en_US' },
+            components: [
+              { type: 'header', parameters: [{ type: 'image', image: { link: link('spring.jpg') } }] },
+              {
+                type: 'body',
+                parameters: [
+                  { type: 'currency', currency: { fallbackValue: '$100.99', code: 'USD', amount1000: 100990 } },
+                  { type: 'date_time', dateTime: { fallbackValue: 'May 1, 2026' } },
+                ],
+              },
+              { type: 'button', subType: 'url', index: '0', parameters: [text('spring')] },
+            ],
+          },
+        }),
+        () => ({
+          type: 'template',
+          template: {
+            name: 'spring_launch',
+            language: { code: 'en_US', policy: 'deterministic' },
+            components: [
+              { type: 'header', parameters: [{ type: 'image', image: { link: link('spring.jpg') } }] },
+              {
+                type: 'body',
+                parameters: [
+                  { type: 'currency', currency: { fallback_value: '$100.99', code: 'USD', amount_1000: 100990 } },
+                  { type: 'date_time', date_time: { fallback_value: 'May 1, 2026' } },
+                ],
+              },
+              { type: 'button', sub_type: 'url', index: '0', parameters: [text('spring')] },
+            ],
+          },
+        }),
+        'read',
+      ],
+      [
         'authentication template with a copy-code (OTP) button',
         () => ({
           type: 'template',
@@ -361,6 +417,8 @@ describe('Sending each message type', () => {
     ])('%s', async (_case, request, expected, finalStatus) => {
       const { key, phoneNumberId, metaPhoneNumberId } = tenant;
       const chat = await customerWrites(service, key, phoneNumberId);
+      // What the API takes is what its contract (and so the generated clients) describes.
+      expect(sendBodyErrors({ phoneNumberId, to: chat.to, ...request(chat) })).toEqual([]);
       const accepted = await sendMessage(service, key, { phoneNumberId, to: chat.to, ...request(chat) });
       expect(accepted.response.status).toBe(202);
       expect(accepted.data!.data).toMatchObject({ status: 'queued', direction: 'outbound', type: request(chat).type });
@@ -385,14 +443,68 @@ describe('Sending each message type', () => {
         finalStatus === 'read' ? ['sent', 'delivered', 'read'] : ['sent'],
       );
     });
+
+    it.each([
+      ['body', 'template.components.0.parameters.0.text', '1'.repeat(16), '483920'],
+      ['button', 'template.components.1.parameters.0.text', '483920', '1'.repeat(16)],
+    ])(
+      'refuses an authentication code over 15 characters in the %s before queueing, naming the field',
+      async (_where, field, bodyCode, buttonCode) => {
+        const { key, phoneNumberId } = tenant;
+        const chat = await customerWrites(service, key, phoneNumberId);
+        const result = await sendMessage(service, key, {
+          phoneNumberId,
+          to: chat.to,
+          type: 'template',
+          template: {
+            name: 'login_code',
+            language: { code: 'en_US' },
+            components: [
+              { type: 'body', parameters: [text(bodyCode)] },
+              { type: 'button', subType: 'url', index: '0', parameters: [text(buttonCode)] },
+            ],
+          },
+        });
+        expect(result.response.status).toBe(400);
+        expect(result.error!.error).toMatchObject({ code: 'VALIDATION_ERROR', details: [{ field }] });
+        expect(result.error!.error.details).toHaveLength(1);
+        const inbound = await service.api.GET('/v1/messages/{messageId}', {
+          headers: bearer(key),
+          params: { path: { messageId: chat.inboundId } },
+        });
+        const outbound = await service.api.GET('/v1/messages', {
+          headers: bearer(key),
+          params: { query: { direction: 'outbound', conversationId: inbound.data!.data.conversationId! } },
+        });
+        expect(outbound.data!.data).toEqual([]);
+      },
+    );
   });
 
   const replyButton = (id: string, title: string) => ({ type: 'reply', reply: { id, title } });
   const rows = (prefix: string, count: number) =>
     Array.from({ length: count }, (_, index) => ({ id: `${prefix}${index}`, title: `Slot ${index}` }));
 
-  // [case, the message (type and its object), the field named in the 400]
-  it.each<[string, Json, string]>([
+  const listOf = (interactive: Json): Json => ({
+    type: 'interactive',
+    interactive: {
+      type: 'list',
+      body: { text: 'Pick a slot' },
+      ...interactive,
+      action: {
+        button: 'Slots',
+        sections: [{ title: 'Morning', rows: rows('m', 2) }],
+        ...(interactive.action as Json),
+      },
+    },
+  });
+  const buttonsWith = (extra: Json): Json => ({
+    type: 'interactive',
+    interactive: { type: 'button', body: { text: 'Pick' }, action: { buttons: [replyButton('a', 'A')] }, ...extra },
+  });
+
+  // [case, the message (type and its object, or more for the customer's chat), the field named in the 400]
+  it.each<[string, Json | ((chat: Chat) => Json), string]>([
     ['a text without a body', { type: 'text', text: { previewUrl: true } }, 'text.body'],
     [
       'an image caption over 1024 characters',
@@ -423,7 +535,21 @@ describe('Sending each message type', () => {
       { type: 'contacts', contacts: [{ name: { firstName: 'Ana' } }] },
       'contacts.0.name.formattedName',
     ],
+    [
+      'more than 5 contact cards',
+      { type: 'contacts', contacts: Array.from({ length: 6 }, () => ({ name: { formattedName: 'Ana Silva' } })) },
+      'contacts',
+    ],
     ['a reaction without messageId', { type: 'reaction', reaction: { emoji: '👍' } }, 'reaction.messageId'],
+    [
+      'a reaction that is a reply (replyTo)',
+      (chat) => ({
+        type: 'reaction',
+        reaction: { messageId: chat.inboundWamid, emoji: '👍' },
+        replyTo: chat.inboundId,
+      }),
+      'replyTo',
+    ],
     [
       'a reaction without emoji',
       { type: 'reaction', reaction: { messageId: 'wamid.HBgLMTU1NTAxMDIwMzA=' } },
@@ -472,6 +598,55 @@ describe('Sending each message type', () => {
       'interactive.action.sections',
     ],
     [
+      'a list of more than 10 sections',
+      listOf({
+        action: {
+          sections: Array.from({ length: 11 }, (_, index) => ({ title: `Day ${index}`, rows: rows(`d${index}-`, 1) })),
+        },
+      }),
+      'interactive.action.sections',
+    ],
+    [
+      'a list section title over 24 characters',
+      listOf({ action: { sections: [{ title: 'x'.repeat(25), rows: rows('m', 1) }] } }),
+      'interactive.action.sections.0.title',
+    ],
+    [
+      'a list row title over 24 characters',
+      listOf({ action: { sections: [{ rows: [{ id: 'm0', title: 'x'.repeat(25) }] }] } }),
+      'interactive.action.sections.0.rows.0.title',
+    ],
+    [
+      'a list row description over 72 characters',
+      listOf({ action: { sections: [{ rows: [{ id: 'm0', title: 'Slot', description: 'x'.repeat(73) }] }] } }),
+      'interactive.action.sections.0.rows.0.description',
+    ],
+    [
+      'a list with a media header (a list’s header is text only)',
+      listOf({ header: { type: 'image', image: { link: 'https://x.example/a.jpg' } } }),
+      'interactive.header.type',
+    ],
+    [
+      'an interactive header text over 60 characters',
+      buttonsWith({ header: { type: 'text', text: 'x'.repeat(61) } }),
+      'interactive.header.text',
+    ],
+    [
+      'an interactive footer over 60 characters',
+      buttonsWith({ footer: { text: 'x'.repeat(61) } }),
+      'interactive.footer.text',
+    ],
+    [
+      'an interactive image header with both id and link',
+      buttonsWith({ header: { type: 'image', image: { id: '1234567890', link: 'https://x.example/a.jpg' } } }),
+      'interactive.header.image',
+    ],
+    [
+      'an interactive video header with neither id nor link',
+      buttonsWith({ header: { type: 'video', video: {} } }),
+      'interactive.header.video',
+    ],
+    [
       'a list button label over 20 characters',
       {
         type: 'interactive',
@@ -508,16 +683,61 @@ describe('Sending each message type', () => {
       'interactive.action.parameters.displayText',
     ],
     [
+      'a cta_url whose url is not http(s)',
+      {
+        type: 'interactive',
+        interactive: {
+          type: 'cta_url',
+          body: { text: 'Track' },
+          action: { name: 'cta_url', parameters: { displayText: 'Track', url: 'javascript:alert(1)' } },
+        },
+      },
+      'interactive.action.parameters.url',
+    ],
+    [
       'a location request without body',
       { type: 'interactive', interactive: { type: 'location_request_message', action: { name: 'send_location' } } },
       'interactive.body.text',
     ],
     ['a template without language', { type: 'template', template: { name: 'hello_world' } }, 'template.language'],
     ['a template without name', { type: 'template', template: { language: { code: 'en_US' } } }, 'template.name'],
+    [
+      'a template image parameter with both id and link',
+      {
+        type: 'template',
+        template: {
+          name: 'spring_launch',
+          language: { code: 'en_US' },
+          components: [
+            {
+              type: 'header',
+              parameters: [{ type: 'image', image: { id: '1234567890', link: 'https://x.example/a.jpg' } }],
+            },
+          ],
+        },
+      },
+      'template.components.0.parameters.0.image',
+    ],
+    [
+      'a template document parameter with neither id nor link',
+      {
+        type: 'template',
+        template: {
+          name: 'spring_launch',
+          language: { code: 'en_US' },
+          components: [{ type: 'header', parameters: [{ type: 'document', document: { filename: 'a.pdf' } }] }],
+        },
+      },
+      'template.components.0.parameters.0.document',
+    ],
   ])('refuses %s before queueing, naming the field', async (_case, message, field) => {
     const { key, phoneNumberId } = await sandboxTenant(service);
-    const { to } = await customerWrites(service, key, phoneNumberId);
-    const result = await sendMessage(service, key, { phoneNumberId, to, ...message });
+    const chat = await customerWrites(service, key, phoneNumberId);
+    const result = await sendMessage(service, key, {
+      phoneNumberId,
+      to: chat.to,
+      ...(typeof message === 'function' ? message(chat) : message),
+    });
     expect(result.response.status).toBe(400);
     expect(result.error!.error).toMatchObject({
       code: 'VALIDATION_ERROR',

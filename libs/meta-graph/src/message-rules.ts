@@ -17,12 +17,44 @@ export class MessageRuleError extends Error {
    * `interactive.action.buttons.0.reply.title`), from the message.
    */
   get field(): string {
-    const path = /(?:Param|parameter) ([a-z_]+(?:\['[a-z_]+'\]|\[\d+\])*)/i.exec(this.message)?.[1] ?? 'body';
+    const path =
+      /(?:Param|parameter) ([a-z][a-z0-9_]*(?:\['[a-z0-9_]+'\]|\[\d+\])*)/i.exec(this.message)?.[1] ?? 'body';
     return path
-      .replace(/\['([a-z_]+)'\]/gi, '.$1')
+      .replace(/\['([a-z0-9_]+)'\]/gi, '.$1')
       .replace(/\[(\d+)\]/g, '.$1')
-      .replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
+      .split('.')
+      .map(camelCaseKey)
+      .join('.');
   }
+}
+
+/**
+ * Words of Meta's keys that carry digits yet are one word (`sha256` of a media object). Elsewhere,
+ * digits after a letter are a word of their own: Meta's `amount_1000` is our `amount1000`.
+ */
+const DIGIT_WORDS = new Set(['sha256']);
+
+/** A key of Meta's snake_case objects in our camelCase API: `display_text` → `displayText`, `amount_1000` → `amount1000`. */
+export function camelCaseKey(key: string): string {
+  if (!key.includes('_')) {
+    return key;
+  }
+  return key.replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
+}
+
+/**
+ * A key of our camelCase API as Meta's snake_case one, the inverse of `camelCaseKey`: `displayText` →
+ * `display_text`, `amount1000` → `amount_1000`, `sha256` stays. A key already in snake_case stays as it is.
+ */
+export function snakeCaseKey(key: string): string {
+  if (!/\d/.test(key)) {
+    return key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+  }
+  return key
+    .replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)
+    .split('_')
+    .map((word) => (DIGIT_WORDS.has(word) ? word : word.replace(/([a-z])(?=\d)/g, '$1_')))
+    .join('_');
 }
 
 const GraphErrors = {
@@ -114,21 +146,65 @@ function requireArray(value: unknown, path: string, min: number, max: number): u
   return value;
 }
 
-function checkMedia(media: Json, path: string, caption: boolean): void {
+/** An absolute http:// or https:// URL (Meta fetches media and opens buttons only over HTTP(S)). */
+function isHttpUrl(value: string): boolean {
+  if (!/^https?:\/\//i.test(value)) {
+    return false;
+  }
+  try {
+    return new URL(value).hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+function requireHttpUrl(value: unknown, path: string): string {
+  const url = requireString(value, path);
+  if (!isHttpUrl(url)) {
+    throw GraphErrors.invalidParameterValue(`Param ${path} must be an http(s) URL.`);
+  }
+  return url;
+}
+
+/** Where media comes from: exactly one of `id` (uploaded) and `link` (an http(s) URL). */
+function checkMediaSource(media: Json, path: string): void {
   const sources = ['id', 'link'].filter((key) => media[key] !== undefined);
   if (sources.length !== 1) {
     throw GraphErrors.invalidParameter(`Param ${path} must have exactly one of id or link.`);
   }
-  if (media.link !== undefined && !/^https?:\/\//.test(requireString(media.link, `${path}['link']`))) {
-    throw GraphErrors.invalidParameterValue(`Param ${path}['link'] must be an http(s) URL.`);
+  if (media.link !== undefined) {
+    requireHttpUrl(media.link, `${path}['link']`);
   }
   if (media.id !== undefined) {
     requireString(media.id, `${path}['id']`);
   }
+}
+
+function checkMedia(media: Json, path: string, caption: boolean): void {
+  checkMediaSource(media, path);
   if (caption) {
     optionalString(media.caption, `${path}['caption']`, 1024);
   } else if (media.caption !== undefined) {
     throw GraphErrors.invalidParameter(`Param ${path}['caption'] is not supported for this media type.`);
+  }
+}
+
+const HEADER_TYPES = ['text', 'image', 'video', 'document'];
+
+/** A header is text (≤60) or media by id or link; a list's header is text only (§1.2). */
+function checkInteractiveHeader(header: Json, kind: string): void {
+  const type = requireString(header.type, "interactive['header']['type']");
+  if (!HEADER_TYPES.includes(type)) {
+    throw GraphErrors.invalidParameterValue(`Param interactive['header']['type'] has an unsupported value: ${type}.`);
+  }
+  if (kind === 'list' && type !== 'text') {
+    throw GraphErrors.invalidParameterValue("Param interactive['header']['type'] must be text for a list message.");
+  }
+  if (type === 'text') {
+    requireString(header.text, "interactive['header']['text']", 60);
+  } else {
+    const at = `interactive['header']['${type}']`;
+    checkMediaSource(requireObject(header[type], at), at);
   }
 }
 
@@ -140,8 +216,8 @@ function checkInteractive(interactive: Json): void {
   if (footer) {
     optionalString(footer.text, "interactive['footer']['text']", 60);
   }
-  if (isObject(interactive.header) && interactive.header.type === 'text') {
-    requireString(interactive.header.text, "interactive['header']['text']", 60);
+  if (interactive.header !== undefined) {
+    checkInteractiveHeader(requireObject(interactive.header, "interactive['header']"), kind);
   }
   const action = requireObject(interactive.action, "interactive['action']");
   switch (kind) {
@@ -196,7 +272,7 @@ function checkInteractive(interactive: Json): void {
       requireString(body?.text, "interactive['body']['text']", 1024);
       const parameters = requireObject(action.parameters, "interactive['action']['parameters']");
       requireString(parameters.display_text, "interactive['action']['parameters']['display_text']", 20);
-      requireString(parameters.url, "interactive['action']['parameters']['url']");
+      requireHttpUrl(parameters.url, "interactive['action']['parameters']['url']");
       return;
     }
     case 'flow':
@@ -212,6 +288,48 @@ function checkInteractive(interactive: Json): void {
     default:
       throw GraphErrors.invalidParameterValue(`Param interactive['type'] has an unsupported value: ${kind}.`);
   }
+}
+
+const TEMPLATE_MEDIA = ['image', 'video', 'document'];
+
+/** A template component's media parameters (a media header's): each by exactly one of id or link. */
+function checkTemplateMedia(component: unknown, index: number): void {
+  if (!isObject(component) || !Array.isArray(component.parameters)) {
+    return;
+  }
+  component.parameters.forEach((parameter, position) => {
+    if (isObject(parameter) && TEMPLATE_MEDIA.includes(parameter.type as string)) {
+      const at = `template['components'][${index}]['parameters'][${position}]['${String(parameter.type)}']`;
+      checkMediaSource(requireObject(parameter[parameter.type as string], at), at);
+    }
+  });
+}
+
+/** The longest one-time code an authentication template takes (§1.2). */
+export const MAX_AUTHENTICATION_CODE_LENGTH = 15;
+
+/**
+ * Meta's limit on sending an authentication (OTP) template, which only the template's category tells
+ * apart: the code, the text parameter of its body and of its button, has at most 15 characters.
+ * `template` is the send's template object, in Meta's shape.
+ */
+export function checkAuthenticationCode(template: Json): void {
+  const components = Array.isArray(template.components) ? template.components : [];
+  components.forEach((component, index) => {
+    const type = isObject(component) && typeof component.type === 'string' ? component.type.toLowerCase() : '';
+    if ((type !== 'body' && type !== 'button') || !Array.isArray((component as Json).parameters)) {
+      return;
+    }
+    ((component as Json).parameters as unknown[]).forEach((parameter, position) => {
+      if (isObject(parameter) && typeof parameter.text === 'string') {
+        checkLength(
+          parameter.text,
+          `template['components'][${index}]['parameters'][${position}]['text']`,
+          MAX_AUTHENTICATION_CODE_LENGTH,
+        );
+      }
+    });
+  });
 }
 
 function checkContent(type: SendableType, content: Json): void {
@@ -253,7 +371,7 @@ function checkContent(type: SendableType, content: Json): void {
       requireString(content.name, "template['name']", 512);
       requireString(requireObject(content.language, "template['language']").code, "template['language']['code']");
       if (content.components !== undefined) {
-        requireArray(content.components, "template['components']", 0, 20);
+        requireArray(content.components, "template['components']", 0, 20).forEach(checkTemplateMedia);
       }
       return;
     case 'reaction':

@@ -1,4 +1,9 @@
-/** Meta's snake_case objects in our camelCase API. Values (e.g. a Flow's `response_json`) are kept as they are. */
+import { camelCaseKey, snakeCaseKey } from '@libs/meta-graph';
+
+/**
+ * Meta's snake_case objects in our camelCase API (`amount_1000` → `amount1000`). Values (e.g. a Flow's
+ * `response_json`) are kept as they are.
+ */
 export function camelCaseKeys(value: unknown): unknown {
   if (Array.isArray(value)) {
     return value.map(camelCaseKeys);
@@ -7,14 +12,14 @@ export function camelCaseKeys(value: unknown): unknown {
     return value;
   }
   return Object.fromEntries(
-    Object.entries(value as Record<string, unknown>).map(([key, item]) => [
-      key.replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase()),
-      camelCaseKeys(item),
-    ]),
+    Object.entries(value as Record<string, unknown>).map(([key, item]) => [camelCaseKey(key), camelCaseKeys(item)]),
   );
 }
 
-/** Our camelCase objects → Meta's snake_case ones (keys only; values such as texts stay as they are). */
+/**
+ * Our camelCase objects → Meta's snake_case ones, the inverse of `camelCaseKeys` (`amount1000` →
+ * `amount_1000`; keys only: values such as texts stay as they are).
+ */
 export function snakeCaseKeys(value: unknown): unknown {
   if (Array.isArray(value)) {
     return value.map(snakeCaseKeys);
@@ -23,10 +28,7 @@ export function snakeCaseKeys(value: unknown): unknown {
     return value;
   }
   return Object.fromEntries(
-    Object.entries(value as Record<string, unknown>).map(([key, item]) => [
-      key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`),
-      snakeCaseKeys(item),
-    ]),
+    Object.entries(value as Record<string, unknown>).map(([key, item]) => [snakeCaseKey(key), snakeCaseKeys(item)]),
   );
 }
 

@@ -6,7 +6,7 @@ import type { CustomerRecord } from '../state/sandbox-state';
 import { PricingCategory, statusChange, StatusInput } from '../webhooks/payloads';
 import { magicBehaviour } from './magic-recipients';
 import { checkTemplateSend } from './template-check';
-import { MessageRuleError, validateMessage, ValidatedMessage } from '@libs/meta-graph';
+import { checkAuthenticationCode, MessageRuleError, validateMessage, ValidatedMessage } from '@libs/meta-graph';
 
 const SERVICE_WINDOW_MS = 24 * 60 * 60 * 1000;
 
@@ -38,6 +38,9 @@ export function handleMessages(context: SandboxContext, phone: PhoneRecord, body
     throw GraphErrors.pairRateLimit();
   }
   const template = message.type === 'template' ? checkTemplateSend(state, phone.wabaId, message.content) : undefined;
+  if (template?.category === 'AUTHENTICATION') {
+    underGraphRules(() => checkAuthenticationCode(message.content));
+  }
 
   const messageId = newWamid(digitsOf(phone.displayPhoneNumber));
   context.sent.push({ phoneNumberId: phone.id, messageId, body, receivedAt: new Date() });
@@ -74,8 +77,13 @@ export function handleMessages(context: SandboxContext, phone: PhoneRecord, body
 }
 
 function validated(body: Json): ValidatedMessage {
+  return underGraphRules(() => validateMessage(body));
+}
+
+/** Runs a check of Meta's rules; a broken rule is the Graph error Meta answers. */
+function underGraphRules<T>(check: () => T): T {
   try {
-    return validateMessage(body);
+    return check();
   } catch (error) {
     if (error instanceof MessageRuleError) {
       throw new GraphError(

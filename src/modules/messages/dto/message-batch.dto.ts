@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsObject, IsOptional } from 'class-validator';
 import { MESSAGE_STATUSES, MessageStatus } from '../message.entity';
 import { MessageBatch } from '../message-batch.entity';
+import { MessageTemplateComponentDto } from './message-content.dto';
 import { MessageContentDto } from './message-send.dto';
 
 export const MAX_BATCH_RECIPIENTS = 5000;
@@ -15,8 +16,8 @@ export class BatchRecipientDto {
   recipient?: string;
 
   @ApiPropertyOptional({
-    type: 'array',
-    items: { type: 'object', additionalProperties: true },
+    type: [MessageTemplateComponentDto],
+    maxItems: 20,
     description: "This recipient's template components (header, body, button parameters); replace the batch's",
     example: [{ type: 'body', parameters: [{ type: 'text', text: 'Ana' }] }],
   })

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   IsArray,
@@ -11,67 +11,125 @@ import {
   MaxLength,
 } from 'class-validator';
 import { SENDABLE_TYPES } from '@libs/meta-graph';
+import {
+  ContactCardDto,
+  CONTENT_EXTRA_MODELS,
+  INTERACTIVE,
+  LocationContentDto,
+  MEDIA_CONTENT,
+  ReactionContentDto,
+  TemplateContentDto,
+  TextContentDto,
+} from './message-content.dto';
 
-const object = (description: string, example: object) =>
-  ApiPropertyOptional({ type: 'object', additionalProperties: true, description, example });
+/** The object of the message's type; checked by Meta's rules when the message is sent (see message-content.dto.ts). */
+const content = (type: string, schema: object, example: object) =>
+  ApiPropertyOptional({ description: `For type ${type}`, ...schema, example });
 
 /** What a message says: Meta's type names and objects, in camelCase (reference §1.2). */
+@ApiExtraModels(...CONTENT_EXTRA_MODELS)
 export class MessageContentDto {
   @ApiProperty({ format: 'uuid', description: 'Our id of the sending phone number' }) @IsUUID() phoneNumberId!: string;
 
-  @ApiProperty({ enum: SENDABLE_TYPES, enumName: 'OutboundMessageType' }) @IsIn(SENDABLE_TYPES) type!: string;
+  @ApiProperty({ enum: SENDABLE_TYPES, enumName: 'OutboundMessageType' })
+  @IsIn(SENDABLE_TYPES)
+  type!: string;
 
-  @object('type text', { body: 'Hello', previewUrl: false }) @IsOptional() @IsObject() text?: Record<string, unknown>;
-  @object('type image: id (uploaded) or link, caption', { link: 'https://example.com/a.jpg' })
+  @content('text', { type: TextContentDto }, { body: 'Hello', previewUrl: false })
+  @IsOptional()
+  @IsObject()
+  text?: Record<string, unknown>;
+
+  @content('image: exactly one of id (uploaded) and link', MEDIA_CONTENT.image, {
+    link: 'https://example.com/a.jpg',
+    caption: 'The blue one',
+  })
   @IsOptional()
   @IsObject()
   image?: Record<string, unknown>;
-  @object('type audio', { link: 'https://example.com/a.ogg', voice: true }) @IsOptional() @IsObject() audio?: Record<
-    string,
-    unknown
-  >;
-  @object('type video', { link: 'https://example.com/a.mp4' }) @IsOptional() @IsObject() video?: Record<
-    string,
-    unknown
-  >;
-  @object('type document', { link: 'https://example.com/a.pdf', filename: 'a.pdf' })
+
+  @content('audio: exactly one of id (uploaded) and link; no caption', MEDIA_CONTENT.audio, {
+    link: 'https://example.com/a.ogg',
+    voice: true,
+  })
+  @IsOptional()
+  @IsObject()
+  audio?: Record<string, unknown>;
+
+  @content('video: exactly one of id (uploaded) and link', MEDIA_CONTENT.video, { link: 'https://example.com/a.mp4' })
+  @IsOptional()
+  @IsObject()
+  video?: Record<string, unknown>;
+
+  @content('document: exactly one of id (uploaded) and link', MEDIA_CONTENT.document, {
+    link: 'https://example.com/a.pdf',
+    filename: 'a.pdf',
+  })
   @IsOptional()
   @IsObject()
   document?: Record<string, unknown>;
-  @object('type sticker', { link: 'https://example.com/a.webp' }) @IsOptional() @IsObject() sticker?: Record<
-    string,
-    unknown
-  >;
-  @object('type location', { latitude: 52.52, longitude: 13.4, name: 'Office' })
+
+  @content('sticker (WebP): exactly one of id (uploaded) and link; no caption', MEDIA_CONTENT.sticker, {
+    link: 'https://example.com/a.webp',
+  })
+  @IsOptional()
+  @IsObject()
+  sticker?: Record<string, unknown>;
+
+  @content('location', { type: LocationContentDto }, { latitude: 52.52, longitude: 13.4, name: 'Office' })
   @IsOptional()
   @IsObject()
   location?: Record<string, unknown>;
+
   @ApiPropertyOptional({
-    type: 'array',
-    items: { type: 'object', additionalProperties: true },
-    description: 'type contacts',
+    type: [ContactCardDto],
+    minItems: 1,
+    maxItems: 5,
+    description: 'For type contacts: 1 to 5 contact cards',
+    example: [{ name: { formattedName: 'Ana Silva' }, phones: [{ phone: '+1 555 010 2030', type: 'WORK' }] }],
   })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(5)
   @IsObject({ each: true })
   contacts?: Record<string, unknown>[];
-  @object('type interactive', {
-    type: 'button',
-    body: { text: 'Pick' },
-    action: { buttons: [{ type: 'reply', reply: { id: 'a', title: 'A' } }] },
-  })
+
+  @content(
+    'interactive: reply buttons, a list, a URL button, a location request, or another of Meta’s kinds',
+    INTERACTIVE,
+    {
+      type: 'button',
+      body: { text: 'Pick' },
+      action: { buttons: [{ type: 'reply', reply: { id: 'a', title: 'A' } }] },
+    },
+  )
   @IsOptional()
   @IsObject()
   interactive?: Record<string, unknown>;
-  @object('type template', { name: 'hello_world', language: { code: 'en_US' } })
+
+  @content(
+    'template: an APPROVED template and the values of its variables',
+    { type: TemplateContentDto },
+    {
+      name: 'hello_world',
+      language: { code: 'en_US' },
+    },
+  )
   @IsOptional()
   @IsObject()
   template?: Record<string, unknown>;
-  @object('type reaction', { messageId: 'wamid.HBgL…', emoji: '👍' }) @IsOptional() @IsObject() reaction?: Record<
-    string,
-    unknown
-  >;
+
+  @content(
+    'reaction (a reaction cannot be a reply: no replyTo)',
+    { type: ReactionContentDto },
+    {
+      messageId: 'wamid.HBgL…',
+      emoji: '👍',
+    },
+  )
+  @IsOptional()
+  @IsObject()
+  reaction?: Record<string, unknown>;
 }
 
 /** A message to send to one customer. */
@@ -90,7 +148,7 @@ export class MessageSendDto extends MessageContentDto {
   @Matches(/^[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128}$/)
   recipient?: string;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'Our id of the message to quote' })
+  @ApiPropertyOptional({ format: 'uuid', description: 'Our id of the message to quote (not for a reaction)' })
   @IsOptional()
   @IsUUID()
   replyTo?: string;

@@ -1,4 +1,4 @@
-import { MessageRuleError, validateMessage } from '@libs/meta-graph';
+import { checkAuthenticationCode, MessageRuleError, validateMessage } from '@libs/meta-graph';
 import { columnsOf, entityFromRow } from '../../../database/entity-from-row';
 import { preparedQuery } from '../../../database/prepared-query';
 import { DataSource } from 'typeorm';
@@ -8,6 +8,7 @@ import { assessPhoneHealth } from '../../phone-numbers/phone-health';
 import { PhoneNumber } from '../../phone-numbers/phone-number.entity';
 import { renderTemplate, SendComponent } from '../../templates/render-template';
 import { Template } from '../../templates/template.entity';
+import { snakeCaseKeys } from '../message-content';
 import { metaMessageBody } from './meta-message-body';
 
 /** The phone must be able to send this kind of message now (design §5), else `PHONE_NOT_READY`. */
@@ -26,8 +27,14 @@ export function checkedMetaBody(
   fieldPrefix = '',
 ): Record<string, unknown> {
   const body = metaMessageBody(input);
+  underMetaRules(() => validateMessage(body), fieldPrefix);
+  return body;
+}
+
+/** Runs a check of Meta's rules; a broken rule is `VALIDATION_ERROR` naming our API's field. */
+function underMetaRules(check: () => void, fieldPrefix = ''): void {
   try {
-    validateMessage(body);
+    check();
   } catch (error) {
     if (error instanceof MessageRuleError) {
       throw AppException.validation(`Invalid request: ${error.message}`, [
@@ -36,7 +43,6 @@ export function checkedMetaBody(
     }
     throw error;
   }
-  return body;
 }
 
 /** Meta's envelope fields under our API's names: the quoted message is `replyTo`. */
@@ -101,8 +107,14 @@ export function assertApproved(stored: Template | undefined, wanted: TemplateNam
   return stored;
 }
 
-/** `TEMPLATE_PARAMETER_MISMATCH` unless the components give the template exactly its parameters. */
+/**
+ * `TEMPLATE_PARAMETER_MISMATCH` unless the components give the template exactly its parameters;
+ * `VALIDATION_ERROR` for an authentication template's code over Meta's limit (its category tells).
+ */
 export function assertTemplateParameters(template: Template, components: unknown): void {
+  if (template.category === 'AUTHENTICATION') {
+    underMetaRules(() => checkAuthenticationCode({ components: snakeCaseKeys(components) }));
+  }
   const { problems } = renderTemplate(template, (components as SendComponent[] | undefined) ?? []);
   if (problems.length > 0) {
     throw new AppException(
