@@ -10,7 +10,14 @@ export default async function globalTeardown(): Promise<void> {
     const admin = new Client({ connectionString: TEST_POSTGRES_ADMIN_URL });
     await admin.connect();
     try {
-      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      // With the databases suites made of their own (test/helpers/own-database.ts).
+      const { rows } = await admin.query<{ datname: string }>(
+        `SELECT datname FROM pg_database WHERE datname = $1 OR datname LIKE $1 || '\\_%'`,
+        [database],
+      );
+      for (const { datname } of rows) {
+        await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+      }
     } finally {
       await admin.end();
     }

@@ -100,6 +100,7 @@ export class MessageDeliveryService {
       summary[outcome] += 1;
     }
     summary.skipped = messageIds.length - claimed.length;
+    this.logger.debug(`Run of ${messageIds.length} message(s) done: ${JSON.stringify(summary)}`);
     return summary;
   }
 
