@@ -26,6 +26,8 @@ const sendBodyErrors = (() => {
  * Every outbound type `POST /v1/messages` takes, in test mode: the built-in sandbox is Meta. For each,
  * the request Meta receives is exactly its documented shape (reference §1.2), and the statuses come back.
  */
+const helloWorld = { name: 'hello_world', language: { code: 'en_US' } };
+
 describe('Sending each message type', () => {
   let service: TestService;
 
@@ -701,6 +703,29 @@ describe('Sending each message type', () => {
     ],
     ['a template without language', { type: 'template', template: { name: 'hello_world' } }, 'template.language'],
     ['a template without name', { type: 'template', template: { language: { code: 'en_US' } } }, 'template.name'],
+    [
+      'a template component without type',
+      { type: 'template', template: { ...helloWorld, components: [{ parameters: [{ type: 'text', text: 'x' }] }] } },
+      'template.components.0.type',
+    ],
+    [
+      'a template component that is no object',
+      { type: 'template', template: { ...helloWorld, components: [null] } },
+      'template.components.0',
+    ],
+    [
+      'template parameters that are no array',
+      { type: 'template', template: { ...helloWorld, components: [{ type: 'body', parameters: 'x' }] } },
+      'template.components.0.parameters',
+    ],
+    [
+      'a template button whose index is no position',
+      {
+        type: 'template',
+        template: { ...helloWorld, components: [{ type: 'button', subType: 'url', index: 'zz', parameters: [] }] },
+      },
+      'template.components.0.index',
+    ],
     [
       'a template image parameter with both id and link',
       {

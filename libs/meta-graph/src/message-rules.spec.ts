@@ -159,6 +159,89 @@ describe('Meta’s rules for a send request (reference §1.2)', () => {
       131009,
       'template.components.0.parameters.0.image.link',
     ],
+    ['a template component that is no object', template(['body' as unknown as Json]), 100, 'template.components.0'],
+    [
+      'a template component without type',
+      template([{ parameters: [{ type: 'text', text: 'Ana' }] }]),
+      131008,
+      'template.components.0.type',
+    ],
+    ['a template component of an unknown type', template([{ type: 'footer' }]), 131009, 'template.components.0.type'],
+    [
+      'template parameters that are no array',
+      template([{ type: 'body', parameters: 'Ana' }]),
+      100,
+      'template.components.0.parameters',
+    ],
+    [
+      'a template parameter that is no object',
+      template([{ type: 'body', parameters: [null] }]),
+      100,
+      'template.components.0.parameters.0',
+    ],
+    [
+      'a template parameter without type',
+      template([{ type: 'body', parameters: [{ text: 'Ana' }] }]),
+      131008,
+      'template.components.0.parameters.0.type',
+    ],
+    [
+      'a template parameter of an unknown type',
+      template([{ type: 'body', parameters: [{ type: 'emoji', emoji: '🙂' }] }]),
+      131009,
+      'template.components.0.parameters.0.type',
+    ],
+    [
+      'a template text parameter without its text',
+      template([{ type: 'body', parameters: [{ type: 'text' }] }]),
+      131008,
+      'template.components.0.parameters.0.text',
+    ],
+    [
+      'a template currency parameter without amount_1000',
+      template([{ type: 'body', parameters: [{ type: 'currency', currency: { fallback_value: '$1', code: 'USD' } }] }]),
+      131008,
+      'template.components.0.parameters.0.currency.amount1000',
+    ],
+    [
+      'a template date_time parameter without fallback_value',
+      template([{ type: 'body', parameters: [{ type: 'date_time', date_time: {} }] }]),
+      131008,
+      'template.components.0.parameters.0.dateTime.fallbackValue',
+    ],
+    [
+      'a template location header without latitude',
+      template([{ type: 'header', parameters: [{ type: 'location', location: { longitude: 13.4 } }] }]),
+      131008,
+      'template.components.0.parameters.0.location.latitude',
+    ],
+    [
+      'a template button without sub_type',
+      template([{ type: 'button', index: '0', parameters: [{ type: 'payload', payload: 'YES' }] }]),
+      131008,
+      'template.components.0.subType',
+    ],
+    [
+      'a template button whose index is no position 0 to 9',
+      template([
+        { type: 'button', sub_type: 'quick_reply', index: 'zz', parameters: [{ type: 'payload', payload: 'YES' }] },
+      ]),
+      100,
+      'template.components.0.index',
+    ],
+    [
+      'a template coupon code over 20 characters',
+      template([
+        {
+          type: 'button',
+          sub_type: 'copy_code',
+          index: '0',
+          parameters: [{ type: 'coupon_code', coupon_code: 'x'.repeat(21) }],
+        },
+      ]),
+      100,
+      'template.components.0.parameters.0.couponCode',
+    ],
     [
       'a reaction that is a reply',
       { type: 'reaction', reaction: { message_id: 'wamid.A', emoji: '👍' }, context: { message_id: 'wamid.B' } },
@@ -189,6 +272,24 @@ describe('Meta’s rules for a send request (reference §1.2)', () => {
     ['a cta_url to an https URL', ctaUrl('https://shop.example/t/A-17?ref=wa')],
     ['a cta_url to an http URL', ctaUrl('http://shop.example/t')],
     ['a template image header by link', template([imageHeader({ link: 'https://x.example/a.jpg' })])],
+    [
+      'template components in any case, a location header and buttons of each kind',
+      template([
+        {
+          type: 'HEADER',
+          parameters: [{ type: 'location', location: { latitude: 52.52, longitude: 13.4, name: 'HQ' } }],
+        },
+        { type: 'button', sub_type: 'quick_reply', index: '0', parameters: [{ type: 'payload', payload: 'YES' }] },
+        { type: 'button', sub_type: 'url', index: 1, parameters: [{ type: 'text', text: 'A-17' }] },
+        {
+          type: 'button',
+          sub_type: 'copy_code',
+          index: '2',
+          parameters: [{ type: 'coupon_code', coupon_code: 'SPRING25' }],
+        },
+        { type: 'button', sub_type: 'flow', index: '3', parameters: [{ type: 'action', action: { flow_token: 't' } }] },
+      ]),
+    ],
     [
       'a template with text, currency and date_time parameters',
       template([

@@ -290,18 +290,82 @@ function checkInteractive(interactive: Json): void {
   }
 }
 
-const TEMPLATE_MEDIA = ['image', 'video', 'document'];
-
-/** A template component's media parameters (a media header's): each by exactly one of id or link. */
-function checkTemplateMedia(component: unknown, index: number): void {
-  if (!isObject(component) || !Array.isArray(component.parameters)) {
-    return;
-  }
-  component.parameters.forEach((parameter, position) => {
-    if (isObject(parameter) && TEMPLATE_MEDIA.includes(parameter.type as string)) {
-      const at = `template['components'][${index}]['parameters'][${position}]['${String(parameter.type)}']`;
-      checkMediaSource(requireObject(parameter[parameter.type as string], at), at);
+/** A location's latitude and longitude: numbers within range. */
+function checkCoordinates(location: Json, path: string): void {
+  for (const [key, limit] of [
+    ['latitude', 90],
+    ['longitude', 180],
+  ] as const) {
+    if (location[key] === undefined || location[key] === null || Number.isNaN(Number(location[key]))) {
+      throw GraphErrors.missingParameter(`The parameter ${path}['${key}'] is required and numeric.`);
     }
+    if (Math.abs(Number(location[key])) > limit) {
+      throw GraphErrors.invalidParameterValue(`Param ${path}['${key}'] must be between -${limit} and ${limit}.`);
+    }
+  }
+}
+
+const TEMPLATE_COMPONENT_TYPES = ['header', 'body', 'button'];
+
+/** Each template parameter type, and the check of the object under its name (§1.2). */
+const TEMPLATE_PARAMETERS: Record<string, (value: unknown, at: string) => void> = {
+  text: (value, at) => requireString(value, at, 32_768),
+  currency: (value, at) => {
+    const currency = requireObject(value, at);
+    requireString(currency.fallback_value, `${at}['fallback_value']`);
+    requireString(currency.code, `${at}['code']`);
+    if (!Number.isInteger(currency.amount_1000)) {
+      throw GraphErrors.missingParameter(`The parameter ${at}['amount_1000'] is required and an integer.`);
+    }
+  },
+  date_time: (value, at) => requireString(requireObject(value, at).fallback_value, `${at}['fallback_value']`),
+  image: (value, at) => checkMediaSource(requireObject(value, at), at),
+  video: (value, at) => checkMediaSource(requireObject(value, at), at),
+  document: (value, at) => checkMediaSource(requireObject(value, at), at),
+  location: (value, at) => checkCoordinates(requireObject(value, at), at),
+  payload: (value, at) => requireString(value, at, 1000),
+  coupon_code: (value, at) => requireString(value, at, 20),
+  action: (value, at) => requireObject(value, at),
+  product: (value, at) => requireObject(value, at),
+  limited_time_offer: (value, at) => requireObject(value, at),
+  tap_target_configuration: (value, at) => requireObject(value, at),
+};
+
+/**
+ * A template's components: each a header, body or button (a button with its `sub_type` and its
+ * `index`, 0 to 9), its parameters each of a type Meta knows, with the object under the type's name.
+ */
+function checkTemplateComponents(components: unknown[]): void {
+  components.forEach((item, index) => {
+    const at = `template['components'][${index}]`;
+    const component = requireObject(item, at);
+    const type = requireString(component.type, `${at}['type']`).toLowerCase();
+    if (!TEMPLATE_COMPONENT_TYPES.includes(type)) {
+      throw GraphErrors.invalidParameterValue(
+        `Param ${at}['type'] must be one of ${TEMPLATE_COMPONENT_TYPES.join(', ')}.`,
+      );
+    }
+    if (type === 'button') {
+      requireString(component.sub_type, `${at}['sub_type']`);
+      if (!/^\d$/.test(String(component.index ?? ''))) {
+        throw GraphErrors.invalidParameter(`Param ${at}['index'] must be the button's position, 0 to 9.`);
+      }
+    }
+    if (component.parameters === undefined) {
+      return;
+    }
+    requireArray(component.parameters, `${at}['parameters']`, 0, 100).forEach((value, position) => {
+      const parameterAt = `${at}['parameters'][${position}]`;
+      const parameter = requireObject(value, parameterAt);
+      const kind = requireString(parameter.type, `${parameterAt}['type']`);
+      const check = TEMPLATE_PARAMETERS[kind];
+      if (!check) {
+        throw GraphErrors.invalidParameterValue(
+          `Param ${parameterAt}['type'] must be one of ${Object.keys(TEMPLATE_PARAMETERS).join(', ')}.`,
+        );
+      }
+      check(parameter[kind], `${parameterAt}['${kind}']`);
+    });
   });
 }
 
@@ -350,17 +414,7 @@ function checkContent(type: SendableType, content: Json): void {
       checkMedia(content, type, false);
       return;
     case 'location':
-      for (const [key, limit] of [
-        ['latitude', 90],
-        ['longitude', 180],
-      ] as const) {
-        if (content[key] === undefined || Number.isNaN(Number(content[key]))) {
-          throw GraphErrors.missingParameter(`The parameter location['${key}'] is required and numeric.`);
-        }
-        if (Math.abs(Number(content[key])) > limit) {
-          throw GraphErrors.invalidParameterValue(`Param location['${key}'] must be between -${limit} and ${limit}.`);
-        }
-      }
+      checkCoordinates(content, 'location');
       return;
     case 'contacts':
       return;
@@ -371,7 +425,7 @@ function checkContent(type: SendableType, content: Json): void {
       requireString(content.name, "template['name']", 512);
       requireString(requireObject(content.language, "template['language']").code, "template['language']['code']");
       if (content.components !== undefined) {
-        requireArray(content.components, "template['components']", 0, 20).forEach(checkTemplateMedia);
+        checkTemplateComponents(requireArray(content.components, "template['components']", 0, 20));
       }
       return;
     case 'reaction':

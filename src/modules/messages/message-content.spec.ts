@@ -62,4 +62,50 @@ describe('message content keys', () => {
       text: { body: 'amount1000 and previewUrl' },
     });
   });
+
+  it("keeps the business's own Flow data as it is, both ways", () => {
+    const flowData = { productName: 'Blue shoes', size_eu: 42, nested: { itemId: 'A-1' } };
+    const ours = {
+      type: 'flow',
+      action: {
+        name: 'flow',
+        parameters: {
+          flowMessageVersion: '3',
+          flowToken: 'token-1',
+          flowId: '1234',
+          flowCta: 'Book!',
+          flowAction: 'navigate',
+          flowActionPayload: { screen: 'WELCOME', data: flowData },
+        },
+      },
+    };
+    const meta = {
+      type: 'flow',
+      action: {
+        name: 'flow',
+        parameters: {
+          flow_message_version: '3',
+          flow_token: 'token-1',
+          flow_id: '1234',
+          flow_cta: 'Book!',
+          flow_action: 'navigate',
+          flow_action_payload: { screen: 'WELCOME', data: flowData },
+        },
+      },
+    };
+    expect(snakeCaseKeys(ours)).toEqual(meta);
+    expect(camelCaseKeys(meta)).toEqual(ours);
+    const button = {
+      type: 'button',
+      subType: 'flow',
+      index: '0',
+      parameters: [{ type: 'action', action: { flowToken: 't', flowActionData: flowData } }],
+    };
+    expect(snakeCaseKeys(button)).toEqual({
+      type: 'button',
+      sub_type: 'flow',
+      index: '0',
+      parameters: [{ type: 'action', action: { flow_token: 't', flow_action_data: flowData } }],
+    });
+  });
 });

@@ -1,35 +1,46 @@
 import { camelCaseKey, snakeCaseKey } from '@libs/meta-graph';
 
 /**
- * Meta's snake_case objects in our camelCase API (`amount_1000` → `amount1000`). Values (e.g. a Flow's
- * `response_json`) are kept as they are.
+ * Whether the value under `key` is the business's own data, passed to its Flow as it is: its keys
+ * are not Meta's and are never renamed (a Flow message's `flow_action_payload.data`, a Flow button's
+ * `flow_action_data`).
  */
-export function camelCaseKeys(value: unknown): unknown {
+function isFlowData(key: string, parentKey: string | undefined): boolean {
+  const name = snakeCaseKey(key);
+  return (
+    name === 'flow_action_data' || (name === 'data' && !!parentKey && snakeCaseKey(parentKey) === 'flow_action_payload')
+  );
+}
+
+function renameKeys(value: unknown, rename: (key: string) => string, parentKey?: string): unknown {
   if (Array.isArray(value)) {
-    return value.map(camelCaseKeys);
+    return value.map((item) => renameKeys(item, rename, parentKey));
   }
   if (!value || typeof value !== 'object') {
     return value;
   }
   return Object.fromEntries(
-    Object.entries(value as Record<string, unknown>).map(([key, item]) => [camelCaseKey(key), camelCaseKeys(item)]),
+    Object.entries(value as Record<string, unknown>).map(([key, item]) => [
+      rename(key),
+      isFlowData(key, parentKey) ? item : renameKeys(item, rename, key),
+    ]),
   );
 }
 
 /**
+ * Meta's snake_case objects in our camelCase API (`amount_1000` → `amount1000`). Values (e.g. a Flow's
+ * `response_json`) and the business's own Flow data are kept as they are.
+ */
+export function camelCaseKeys(value: unknown): unknown {
+  return renameKeys(value, camelCaseKey);
+}
+
+/**
  * Our camelCase objects → Meta's snake_case ones, the inverse of `camelCaseKeys` (`amount1000` →
- * `amount_1000`; keys only: values such as texts stay as they are).
+ * `amount_1000`; keys only: values such as texts, and the business's own Flow data, stay as they are).
  */
 export function snakeCaseKeys(value: unknown): unknown {
-  if (Array.isArray(value)) {
-    return value.map(snakeCaseKeys);
-  }
-  if (!value || typeof value !== 'object') {
-    return value;
-  }
-  return Object.fromEntries(
-    Object.entries(value as Record<string, unknown>).map(([key, item]) => [snakeCaseKey(key), snakeCaseKeys(item)]),
-  );
+  return renameKeys(value, snakeCaseKey);
 }
 
 const PREVIEW_LENGTH = 200;
