@@ -1,12 +1,9 @@
 import { DynamicModule, Module, ModuleMetadata, ValidationPipe } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
-import { LoggerModule } from 'nestjs-pino';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module';
 import { AuthenticationGuard } from './auth/authentication.guard';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { validationExceptionFactory } from './common/errors/validation-errors';
-import { EnvelopeInterceptor } from './common/http/envelope.interceptor';
-import { loggerOptions } from './common/http/logger-options';
 import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { RateLimitGuard } from './common/rate-limit/rate-limit.guard';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
@@ -49,7 +46,6 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot(loggerOptions(config)),
         DatabaseModule.forRoot({ url: databaseUrl, poolSize: config.database.poolSize, connect }),
         RedisModule.forRoot(config.redis?.url, { connect }),
         QueueModule.forRoot({ redis: config.redis, databaseUrl, connect }),
@@ -78,8 +74,6 @@ export class AppModule {
         // Guards run in this order: who is calling, then whether they are over their budget.
         { provide: APP_GUARD, useClass: AuthenticationGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
-        // Interceptors nest in this order: the envelope wraps whatever idempotency returns or replays.
-        { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         {
           provide: APP_PIPE,

@@ -3,8 +3,10 @@ import { INestApplicationContext, Logger, ModuleMetadata } from '@nestjs/common'
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
-import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { envelopeResponses } from './common/http/envelope';
+import { IdempotencyService } from './common/idempotency/idempotency.service';
+import { AppLogger, createRootLogger } from './common/logging/app-logger';
 import { isUnexpectedMultipart } from './common/http/multipart';
 import { requestIdFor } from './common/http/request-id';
 import { buildOpenApiDocument } from './common/openapi/build-openapi-document';
@@ -42,24 +44,46 @@ export async function createHttpApp(
   // JSON is the only body we accept, but for media uploads; anything else is 415 UNSUPPORTED_MEDIA_TYPE.
   adapter.getInstance().removeContentTypeParser(['text/plain']);
   void adapter.getInstance().register(multipart, { throwFileSizeLimit: false });
-  adapter.getInstance().addHook('preValidation', async (request) => {
-    if (isUnexpectedMultipart(request)) {
-      throw new AppException(ErrorCode.UnsupportedMediaType, 'Unsupported Content-Type');
-    }
+  // Hooks take callbacks, not promises: they run on every request.
+  adapter.getInstance().addHook('preValidation', (request, _reply, done) => {
+    done(
+      isUnexpectedMultipart(request)
+        ? new AppException(ErrorCode.UnsupportedMediaType, 'Unsupported Content-Type')
+        : undefined,
+    );
   });
-  adapter.getInstance().addHook('onRequest', async (request, reply) => {
+  adapter.getInstance().addHook('onRequest', (request, reply, done) => {
     void reply.header('X-Request-Id', request.id);
+    done();
   });
+  const root = createRootLogger(config);
+  if (root.isLevelEnabled('info')) {
+    // One line per request (health checks aside), with its id: what pino-http wrote, without a logger per request.
+    adapter.getInstance().addHook('onResponse', (request, reply, done) => {
+      if (!request.url.startsWith('/health')) {
+        root.info(
+          {
+            req: { id: request.id, method: request.method, url: request.url },
+            res: { statusCode: reply.statusCode },
+            responseTime: reply.elapsedTime,
+          },
+          'request completed',
+        );
+      }
+      done();
+    });
+  }
   // While shutting down, answer in-flight requests with `Connection: close` so their keep-alive
   // sockets end with the response instead of holding the shutdown open until they time out.
   let shuttingDown = false;
   adapter.getInstance().addHook('preClose', async () => {
     shuttingDown = true;
   });
-  adapter.getInstance().addHook('onSend', async (_request, reply) => {
+  adapter.getInstance().addHook('onSend', (_request, reply, payload, done) => {
     if (shuttingDown) {
       void reply.header('Connection', 'close');
     }
+    done(null, payload);
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({ config, databaseUrl, connect: options.connect, extraImports: options.extraImports }),
@@ -67,7 +91,8 @@ export async function createHttpApp(
     // rawBody: Meta's webhook signature is over the exact bytes received.
     { bufferLogs: true, abortOnError: false, rawBody: true },
   );
-  app.useLogger(app.get(PinoLogger));
+  envelopeResponses(adapter.getInstance(), app.get(IdempotencyService));
+  app.useLogger(new AppLogger(root));
   app.flushLogs();
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'openapi.json',
@@ -85,7 +110,7 @@ export async function startService(config: AppConfig, options: ServiceOptions = 
         AppModule.forRoot({ config, databaseUrl: database.url, extraImports: options.extraImports }),
         { bufferLogs: true, abortOnError: false },
       );
-      context.useLogger(context.get(PinoLogger));
+      context.useLogger(new AppLogger(createRootLogger(config)));
       context.flushLogs();
       new Logger('Service').log('Worker started (APP_ROLE=worker)');
       return { context, close: closer(context, database.release) };

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 export type TokenKind = 'live' | 'test' | 'pat';
 
@@ -12,8 +12,9 @@ export interface IssuedToken {
   preview: string;
 }
 
+/** SHA-256, hex: what is stored of a token, and looked up on every request (one-shot `hash` is the cheaper call). */
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return hash('sha256', token, 'hex');
 }
 
 /** 32 random bytes, base64url: 256 bits of entropy behind a readable kind prefix. */

@@ -79,6 +79,23 @@ describe('service and CLI processes', () => {
         body: JSON.stringify({ name: 'Embedded' }),
       });
       expect(org.status).toBe(201);
+      // One JSON line per request, with its id and outcome, and never its credentials.
+      const requestId = org.headers.get('x-request-id');
+      const logged = await waitFor('the request to be logged', async () =>
+        service
+          .output()
+          .split('\n')
+          .filter((line) => line.startsWith('{'))
+          .map((line) => JSON.parse(line) as { msg?: string; req?: { id: string } })
+          .find((line) => line.msg === 'request completed' && line.req?.id === requestId),
+      );
+      expect(logged).toMatchObject({
+        level: 30,
+        req: { id: requestId, method: 'POST', url: '/v1/organizations' },
+        res: { statusCode: 201 },
+        responseTime: expect.any(Number),
+      });
+      expect(service.output()).not.toContain(pat);
 
       service.child.kill('SIGTERM');
       expect(await service.exited).toBe(0);

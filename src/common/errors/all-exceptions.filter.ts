@@ -1,6 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { IdempotentReplay, pendingIdempotency } from '../idempotency/idempotency.guard';
+import { IdempotencyService } from '../idempotency/idempotency.service';
 import { AppException } from './app.exception';
 import { ErrorCode } from './error-code';
 
@@ -36,10 +38,14 @@ const FASTIFY_ERRORS: Record<string, { code: ErrorCode; message: string }> = {
 /**
  * Renders every error as `{ error: { code, message, details?, requestId } }`.
  * Anything we did not anticipate becomes a generic 500; its cause goes to the log, never to the client.
+ * A failed keyed request releases its Idempotency-Key first, so the client may retry it with the same key;
+ * a retried one (`IdempotentReplay`) is answered with the first response.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
+
+  constructor(private readonly idempotency: IdempotencyService) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') {
@@ -48,6 +54,25 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
+    if (exception instanceof IdempotentReplay) {
+      void reply.status(exception.status).header('Idempotent-Replayed', 'true').send(exception.body);
+      return;
+    }
+    const pending = pendingIdempotency(request);
+    if (pending) {
+      this.idempotency.release(pending.scope, pending.key).then(
+        () => this.respond(exception, request, reply),
+        (error: unknown) => {
+          this.logger.error({ err: error, requestId: request.id }, 'Idempotency-Key not released');
+          this.respond(exception, request, reply);
+        },
+      );
+      return;
+    }
+    this.respond(exception, request, reply);
+  }
+
+  private respond(exception: unknown, request: FastifyRequest, reply: FastifyReply): void {
     const { status, body, headers } = this.render(exception, String(request.id));
 
     if (status >= 500) {

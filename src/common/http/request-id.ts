@@ -3,13 +3,8 @@ import { v7 as uuidv7 } from 'uuid';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/**
- * Reuses a caller's `X-Request-Id` when it is safe to echo and log, otherwise mints one.
- * It is stored on the raw request so pino-http (which runs on the raw request) logs the same id.
- */
+/** Reuses a caller's `X-Request-Id` when it is safe to echo and log, otherwise mints one. */
 export function requestIdFor(raw: IncomingMessage): string {
   const incoming = raw.headers['x-request-id'];
-  const id = typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : `req_${uuidv7()}`;
-  (raw as IncomingMessage & { id?: string }).id = id;
-  return id;
+  return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : `req_${uuidv7()}`;
 }

@@ -2,12 +2,12 @@ import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { IdempotencyKey } from './idempotency-key.entity';
 import { IdempotencyService } from './idempotency.service';
-import { IdempotentReplies } from './idempotent-replies';
+import { IdempotencyGuard } from './idempotency.guard';
 
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([IdempotencyKey])],
-  providers: [IdempotencyService, IdempotentReplies],
-  exports: [IdempotencyService, IdempotentReplies],
+  providers: [IdempotencyService, IdempotencyGuard],
+  exports: [IdempotencyService, IdempotencyGuard],
 })
 export class IdempotencyModule {}

@@ -1,12 +1,11 @@
-import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { applyDecorators, UseGuards } from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
-
-export const IDEMPOTENT_METADATA = 'owb:idempotent';
+import { IdempotencyGuard } from './idempotency.guard';
 
 /** Lets a creating POST accept `Idempotency-Key`: a retry with the same key and body gets the first response. */
 export function Idempotent() {
   return applyDecorators(
-    SetMetadata(IDEMPOTENT_METADATA, true),
+    UseGuards(IdempotencyGuard),
     ApiHeader({
       name: 'Idempotency-Key',
       required: false,

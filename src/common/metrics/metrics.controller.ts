@@ -1,7 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Public } from '../../auth/decorators';
-import { RawResponse } from '../http/envelope.interceptor';
+import { RawResponse } from '../http/envelope';
 import { Metrics } from './metrics';
 
 /** Prometheus text exposition, for the operator's scraper (not part of the client API). */

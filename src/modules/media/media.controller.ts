@@ -13,7 +13,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyAuth, CurrentApiKey } from '../../auth/decorators';
 import type { ApiKeyPrincipal } from '../../auth/principal';
-import { RawResponse } from '../../common/http/envelope.interceptor';
+import { RawResponse } from '../../common/http/envelope';
 import { ACCEPTS_MULTIPART } from '../../common/http/multipart';
 import { ResourceIdPipe } from '../../common/http/resource-id.pipe';
 import { ApiDataResponse, ApiErrorResponses } from '../../common/openapi/api-responses.decorator';

@@ -7,7 +7,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { Public } from '../../auth/decorators';
 import { AppException } from '../../common/errors/app.exception';
 import { ErrorCode } from '../../common/errors/error-code';
-import { RawResponse } from '../../common/http/envelope.interceptor';
+import { RawResponse } from '../../common/http/envelope';
 import { Metrics } from '../../common/metrics/metrics';
 import { ApiDataResponse, ApiErrorResponses } from '../../common/openapi/api-responses.decorator';
 import { AppConfig } from '../../config/app-config';
