@@ -118,7 +118,7 @@ export interface AppConfig {
   /**
    * Attempts per outbound message for errors that may pass, with exponential backoff from
    * `retryDelayMs`; Meta's rate limits reschedule a message without using up an attempt, backing off
-   * from `rateLimitBackoffMs`, until it would wait past `rateLimitMaxWaitMs` since it was accepted.
+   * from `rateLimitBackoffMs`, until it would wait past `rateLimitMaxWaitMs` since its first rate limit.
    */
   sending: { maxAttempts: number; retryDelayMs: number; rateLimitBackoffMs: number; rateLimitMaxWaitMs: number };
   phoneResyncIntervalMinutes: number;

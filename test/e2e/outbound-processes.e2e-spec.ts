@@ -3,11 +3,18 @@ import Redis from 'ioredis';
 import { randomInt } from 'node:crypto';
 import { Client } from 'pg';
 import { bearer, newTenant } from '../helpers/factories';
+import { HoldingProxy, startHoldingProxy } from '../helpers/holding-proxy';
 import { ownDatabase } from '../helpers/own-database';
 import { assertBuilt, MAIN_JS, RunningProcess, serviceEnv, startProcess } from '../helpers/processes';
 import { startTestService, TestService } from '../helpers/test-service';
 import { waitFor } from '../helpers/wait-for';
 import { currentTestRun, TEST_SECRETS } from '../setup/test-environment';
+
+/** A 1×1 PNG. */
+const PIXEL = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+  'base64',
+);
 
 /**
  * Sending as deployed, on each queue backend: the API runs here, the workers in child processes
@@ -22,6 +29,8 @@ describe.each(['redis', 'postgres'] as const)(
     let database: { url: string; drop(): Promise<void> };
     let env: Record<string, string>;
     let meta: MetaSandbox;
+    /** Between workers and Meta when a test needs to hold a call mid-flight. */
+    let proxy: HoldingProxy;
     let api: TestService;
     const workers: RunningProcess[] = [];
 
@@ -41,6 +50,7 @@ describe.each(['redis', 'postgres'] as const)(
         RECOVERY_AFTER_MS: '1500',
         RECOVERY_INTERVAL_MS: '500',
       };
+      proxy = await startHoldingProxy(meta.url);
       api = await startTestService({ APP_ROLE: 'api', ...env });
       meta.setWebhookUrl(`${api.url}/v1/webhooks/meta`);
     });
@@ -53,12 +63,17 @@ describe.each(['redis', 'postgres'] as const)(
     });
     afterAll(async () => {
       await api.close();
+      await proxy.close();
       await meta.close();
       await database.drop();
     });
 
-    function startWorker(logLevel = 'info'): RunningProcess {
-      const worker = startProcess(MAIN_JS, [], serviceEnv({ APP_ROLE: 'worker', LOG_LEVEL: logLevel, ...env }));
+    function startWorker(logLevel = 'info', metaUrl = meta.url): RunningProcess {
+      const worker = startProcess(
+        MAIN_JS,
+        [],
+        serviceEnv({ APP_ROLE: 'worker', LOG_LEVEL: logLevel, ...env, META_GRAPH_URL: metaUrl }),
+      );
       workers.push(worker);
       return worker;
     }
@@ -167,6 +182,84 @@ describe.each(['redis', 'postgres'] as const)(
       expect([...requestsPerMessage.keys()].sort()).toEqual([...messageIds].sort());
       expect([...requestsPerMessage.values()].every((count) => count === 1)).toBe(true);
     }, 120_000);
+
+    it('keeps a message claimed while its media uploads to Meta for longer than RECOVERY_AFTER_MS: sent once', async () => {
+      const { key, phoneNumberId, metaPhoneId } = await liveWaba();
+      const form = new FormData();
+      form.append('file', new Blob([PIXEL], { type: 'image/png' }), 'pixel.png');
+      const uploaded = await fetch(`${api.url}/v1/media`, { method: 'POST', headers: bearer(key), body: form });
+      const media = ((await uploaded.json()) as { data: { id: string } }).data;
+      // Two customers who wrote first (their messages are ingested by the worker), so images may go to them,
+      // in one batch: one send job for both, whose id is not a message's.
+      const recipients = customers(2);
+      const heldBefore = proxy.held.length;
+      proxy.hold((request) => request.method === 'POST' && /\/media$/.test(request.url ?? ''));
+      try {
+        await workerReady(startWorker('info', proxy.url));
+        for (const from of recipients) {
+          await meta.simulateInbound({ phoneNumberId: metaPhoneId, from, type: 'text', content: { body: 'hi' } });
+        }
+        await waitFor('the customers’ messages to be ingested', async () => {
+          const inbound = await api.api.GET('/v1/messages', {
+            headers: bearer(key),
+            params: { query: { direction: 'inbound' } },
+          });
+          return inbound.data!.data.length === recipients.length ? true : undefined;
+        });
+        const batch = await api.api.POST('/v1/messages/batch', {
+          headers: bearer(key),
+          body: {
+            phoneNumberId,
+            type: 'image',
+            image: { id: media.id },
+            recipients: recipients.map((to) => ({ to })),
+          } as never,
+        });
+        const messageIds = batch.data!.data.messages.map((message) => message.id);
+        expect(messageIds).toHaveLength(2);
+        await waitFor('the upload to be under way', async () => (proxy.held.length > heldBefore ? true : undefined));
+        // The upload is stuck for three times RECOVERY_AFTER_MS (1.5 s), the reconciler running every 500 ms
+        // meanwhile: the messages' claims are renewed, so recovery never takes them for a dead worker's.
+        const database = new Client({ connectionString: env.DATABASE_URL });
+        await database.connect();
+        try {
+          const claims = await waitFor(
+            'the messages to be sending for 4.5 s',
+            async () => {
+              const { rows } = await database.query<{ long: boolean; fresh: boolean }>(
+                `SELECT bool_and(status = 'sending' AND now() - created_at > interval '4.5 seconds') AS long,
+                        bool_and(now() - updated_at < interval '1.5 seconds') AS fresh
+                   FROM messages WHERE id = ANY($1::uuid[])`,
+                [messageIds],
+              );
+              return rows[0].long ? rows[0] : undefined;
+            },
+            15_000,
+          );
+          expect(claims.fresh).toBe(true);
+        } finally {
+          await database.end();
+        }
+        proxy.hold(undefined);
+        proxy.held.slice(heldBefore).forEach((request) => request.release());
+        const counts = await waitFor('both messages to be sent', async () => {
+          const current = await api.api.GET('/v1/messages/batch/{batchId}', {
+            headers: bearer(key),
+            params: { path: { batchId: batch.data!.data.id } },
+          });
+          return current.data!.data.counts.sent === 2 ? current.data!.data.counts : undefined;
+        });
+        expect(counts).toMatchObject({ queued: 0, sending: 0, failed: 0 });
+        for (const messageId of messageIds) {
+          expect(
+            meta.sentMessages(metaPhoneId).filter((request) => request.body.biz_opaque_callback_data === messageId),
+          ).toHaveLength(1);
+        }
+        expect(meta.mediaUploads(metaPhoneId)).toHaveLength(1);
+      } finally {
+        proxy.hold(undefined);
+      }
+    }, 60_000);
 
     it('sends a phone with a backlog at its 80 messages/s from two workers, and serves a second phone alongside', async () => {
       const busy = await liveWaba();

@@ -69,6 +69,8 @@ export class MessageDeliveryService {
   private readonly stores = new GroupCommit<WamidToStore, boolean>((stores) => this.storeGroup(stores), GROUPS);
   private readonly failures = new GroupCommit<Failure, void>((failed) => this.failGroup(failed), GROUPS);
   private readonly retries = new GroupCommit<Retry, void>((retries) => this.retryGroup(retries), GROUPS);
+  /** When this process last moved each phone's sends back after a throughput error. */
+  private readonly slowedDownAt = new Map<string, number>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -121,7 +123,7 @@ export class MessageDeliveryService {
     let waMessageId: string;
     try {
       // Media named by our id goes to Meta as the id of its copy for this phone (uploaded if need be).
-      const content = await this.media.resolveOutbound(message, phone);
+      const content = await this.whileClaimed(message.id, this.media.resolveOutbound(message, phone));
       const body = metaMessageBody({
         type: message.type,
         content,
@@ -135,10 +137,7 @@ export class MessageDeliveryService {
       waMessageId = result.messages[0].id;
     } catch (error) {
       if (error instanceof MetaApiError && error.rateLimit === 'throughput') {
-        // The phone is over Meta's budget, not just this message: every run of it waits.
-        await this.slots.pause(phone.id, THROUGHPUT_PAUSE_MS).catch((paused: unknown) => {
-          this.logger.warn(`Phone ${phone.id} not paused after Meta's ${error.code}: ${String(paused)}`);
-        });
+        await this.slowDown(phone.id, error.code);
       }
       const step = nextStep(error, message, this.config.sending);
       if (step.kind === 'retry') {
@@ -166,6 +165,38 @@ export class MessageDeliveryService {
   }
 
   /**
+   * The phone is over Meta's budget, not just this message: its later sends move back a second.
+   * The sends of this process that Meta refuses within that second move them back once.
+   */
+  private async slowDown(phoneNumberId: string, code: number): Promise<void> {
+    const now = Date.now();
+    if (now - (this.slowedDownAt.get(phoneNumberId) ?? 0) < THROUGHPUT_PAUSE_MS) {
+      return;
+    }
+    this.slowedDownAt.set(phoneNumberId, now);
+    await this.slots.pause(phoneNumberId, THROUGHPUT_PAUSE_MS).catch((error: unknown) => {
+      this.logger.warn(`Phone ${phoneNumberId} not slowed down after Meta's ${code}: ${String(error)}`);
+    });
+  }
+
+  /**
+   * Renews the message's claim while `work` runs: a media upload may outlast `RECOVERY_AFTER_MS`, after
+   * which recovery would take the message for a dead worker's and send it a second time.
+   */
+  private async whileClaimed<T>(messageId: string, work: Promise<T>): Promise<T> {
+    const renew = setInterval(() => {
+      this.dataSource
+        .query(`UPDATE messages SET updated_at = now() WHERE id = $1 AND status = 'sending'`, [messageId])
+        .catch((error: unknown) => this.logger.warn(`Claim of message ${messageId} not renewed: ${String(error)}`));
+    }, this.config.recovery.afterMs / 3);
+    try {
+      return await work;
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  /**
    * Claims the messages still to send (`queued`, or `sending` left behind by a dead worker) and reads
    * what their attempts need, in one statement for all the runs that claim at once; counts the attempt.
    * Answers null for a message not to send now (sent, failed, cancelled, gone, or being sent by another run).
@@ -188,7 +219,7 @@ export class MessageDeliveryService {
          UPDATE messages m SET status = 'sending', attempts = m.attempts + 1, due_at = NULL, updated_at = now()
            FROM locked WHERE m.id = locked.id
           RETURNING m.id, m.organization_id, m.livemode, m.phone_number_id, m.contact_id, m.type, m.content, m.context,
-                    m.attempts, m.rate_limited, m.created_at)
+                    m.attempts, m.rate_limited, m.rate_limited_since)
        SELECT claimed.*, p.waba_id, p.meta_phone_number_id, c.id AS found_contact_id, c.wa_id, c.bsuid,
               w.meta_waba_id, w.name AS waba_name, w.livemode AS waba_livemode, w.is_sandbox, w.access_token_sealed,
               w.disconnected_at IS NOT NULL AS waba_disconnected
@@ -289,7 +320,10 @@ export class MessageDeliveryService {
   private async retryGroup(retries: Retry[]): Promise<Settled<void>[]> {
     await this.dataSource.query(
       `UPDATE messages m SET status = 'queued', due_at = now() + d.delay_ms * interval '1 millisecond',
-                             rate_limited = m.rate_limited + d.rate_limited::int, updated_at = now()
+                             rate_limited = m.rate_limited + d.rate_limited::int,
+                             rate_limited_since = CASE WHEN d.rate_limited THEN COALESCE(m.rate_limited_since, now())
+                                                       ELSE m.rate_limited_since END,
+                             updated_at = now()
          FROM unnest($1::uuid[], $2::float8[], $3::boolean[]) AS d (id, delay_ms, rate_limited)
         WHERE m.id = d.id AND m.status = 'sending' AND m.wa_message_id IS NULL`,
       [
@@ -386,7 +420,7 @@ interface ClaimedRow {
   context: Record<string, unknown> | null;
   attempts: number;
   rate_limited: number;
-  created_at: Date;
+  rate_limited_since: Date | null;
   waba_id: string;
   meta_phone_number_id: string;
   found_contact_id: string | null;
@@ -418,7 +452,7 @@ function attemptOf(row: ClaimedRow): Attempt {
       context: row.context,
       attempts: row.attempts,
       rateLimited: row.rate_limited,
-      acceptedAt: row.created_at,
+      rateLimitedSince: row.rate_limited_since,
     },
     phone: { id: row.phone_number_id, wabaId: row.waba_id, metaPhoneNumberId: row.meta_phone_number_id },
     waba: {

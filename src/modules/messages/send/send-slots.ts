@@ -14,7 +14,10 @@ import { LuaScript } from '../../../redis/lua-script';
  */
 export interface SendSlots {
   reserve(phoneNumberId: string, perSecond: number, count: number): Promise<number>;
-  /** Hands out none of the phone's slots for the next `ms` (Meta said it is sending too fast). */
+  /**
+   * Pushes the phone's slots not yet handed out back by `ms` (Meta said it is sending too fast):
+   * the next one is `ms` after the later of now and the last one handed out.
+   */
   pause(phoneNumberId: string, ms: number): Promise<void>;
 }
 
@@ -44,10 +47,8 @@ return math.max(0, math.ceil(slot - now))
 const PAUSE = new LuaScript(`
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
-local after = now + tonumber(ARGV[1])
-if after > tonumber(redis.call('GET', KEYS[1]) or '0') then
-  redis.call('SET', KEYS[1], string.format('%.3f', after), 'PX', math.ceil(after - now) + 60000)
-end
+local after = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0')) + tonumber(ARGV[1])
+redis.call('SET', KEYS[1], string.format('%.3f', after), 'PX', math.ceil(after - now) + 60000)
 return 0
 `);
 
@@ -95,7 +96,8 @@ export class PostgresSendSlots implements SendSlots {
     await this.dataSource.query(
       `INSERT INTO phone_send_slots AS slots (phone_number_id, next_slot_at)
        VALUES ($1, clock_timestamp() + $2::float8 * interval '1 millisecond')
-       ON CONFLICT (phone_number_id) DO UPDATE SET next_slot_at = greatest(slots.next_slot_at, EXCLUDED.next_slot_at)`,
+       ON CONFLICT (phone_number_id) DO UPDATE
+         SET next_slot_at = greatest(slots.next_slot_at, clock_timestamp()) + $2::float8 * interval '1 millisecond'`,
       [phoneNumberId, ms],
     );
   }
