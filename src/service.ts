@@ -6,7 +6,7 @@ import { SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { envelopeResponses } from './common/http/envelope';
 import { IdempotencyService } from './common/idempotency/idempotency.service';
-import { AppLogger, createRootLogger } from './common/logging/app-logger';
+import { AppLogger, createRootLogger, loggableUrl } from './common/logging/app-logger';
 import { isUnexpectedMultipart } from './common/http/multipart';
 import { requestIdFor } from './common/http/request-id';
 import { buildOpenApiDocument } from './common/openapi/build-openapi-document';
@@ -63,7 +63,7 @@ export async function createHttpApp(
       if (!request.url.startsWith('/health')) {
         root.info(
           {
-            req: { id: request.id, method: request.method, url: request.url },
+            req: { id: request.id, method: request.method, url: loggableUrl(request.url) },
             res: { statusCode: reply.statusCode },
             responseTime: reply.elapsedTime,
           },

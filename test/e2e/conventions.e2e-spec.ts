@@ -1,12 +1,13 @@
 import { bearer, newTenant, newUser, patHeaders } from '../helpers/factories';
 import { readJson } from '../helpers/http';
+import { ProbeModule, probeState } from '../helpers/probe.module';
 import { startTestService, TestService } from '../helpers/test-service';
 
 describe('API conventions', () => {
   let service: TestService;
 
   beforeAll(async () => {
-    service = await startTestService({ BODY_LIMIT_BYTES: '4096' });
+    service = await startTestService({ BODY_LIMIT_BYTES: '4096' }, [ProbeModule]);
   });
   afterAll(() => service.close());
 
@@ -149,6 +150,37 @@ describe('API conventions', () => {
       expect(statuses.every((s) => s === 201 || s === 409)).toBe(true);
       expect(statuses).toContain(201);
       expect(await organizationCount(pat)).toBe(1);
+    });
+
+    it('replays the first response with its own status: a contact update answered 200 is replayed as 200', async () => {
+      const { apiKey } = await newTenant(service);
+      const upsert = (headers: Record<string, string> = {}) =>
+        fetch(`${service.url}/v1/contacts`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...bearer(apiKey.key), ...headers },
+          body: JSON.stringify({ phone: '+15550107788', name: 'Ana' }),
+        });
+      expect((await upsert()).status).toBe(201);
+      const update = await upsert({ 'Idempotency-Key': 'contact-update-1' });
+      const retry = await upsert({ 'Idempotency-Key': 'contact-update-1' });
+      expect(update.status).toBe(200);
+      expect(retry.status).toBe(200);
+      expect(retry.headers.get('idempotent-replayed')).toBe('true');
+      expect(await readJson(retry)).toEqual(await readJson(update));
+    });
+
+    it('does not hold the key of a request answered without a body: a retry runs again', async () => {
+      const { apiKey } = await newTenant(service);
+      const call = () =>
+        fetch(`${service.url}/v1/probe/idempotent-empty`, {
+          method: 'POST',
+          headers: { ...bearer(apiKey.key), 'Idempotency-Key': 'empty-1' },
+        });
+      const calls = probeState.emptyCalls;
+      expect((await call()).status).toBe(204);
+      const retry = await call();
+      expect(retry.status).toBe(204);
+      expect(probeState.emptyCalls).toBe(calls + 2);
     });
 
     it('rejects a malformed key', async () => {

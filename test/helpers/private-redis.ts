@@ -30,10 +30,16 @@ export class PrivateRedis {
     server.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     server.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     this.server = server;
-    this.exited = new Promise((resolve) => server.once('exit', () => resolve()));
-    await waitFor('Redis to accept connections', async () =>
-      /Ready to accept connections/.test(output) ? true : undefined,
-    );
+    let failed: Error | undefined;
+    // A machine without redis-server fails the test here, naming what is missing.
+    server.once('error', (error) => (failed = error));
+    this.exited = new Promise((resolve) => server.once('close', () => resolve()));
+    await waitFor('Redis to accept connections', async () => {
+      if (failed) {
+        throw new Error(`redis-server did not start: ${failed.message}`);
+      }
+      return /Ready to accept connections/.test(output) ? true : undefined;
+    });
   }
 
   /** Kills the server as a crash would (SIGKILL): everything in it is gone. */

@@ -1,9 +1,10 @@
 import { BullModule, InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Controller, Get, Injectable, Module } from '@nestjs/common';
+import { Controller, Get, HttpCode, Injectable, Module, Post } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Job, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { ApiKeyAuth, Public } from '../../src/auth/decorators';
+import { Idempotent } from '../../src/common/idempotency/idempotent.decorator';
 
 /** A deferred the test resolves to let a probe's slow request or job finish. */
 export class Gate {
@@ -21,6 +22,7 @@ export const probeState = {
   jobGate: new Gate(),
   jobStarted: new Gate(),
   finishedJobs: [] as string[],
+  emptyCalls: 0,
   reset() {
     this.requestGate = new Gate();
     this.requestStarted = new Gate();
@@ -49,6 +51,15 @@ class ProbeController {
     probeState.requestStarted.open();
     await probeState.requestGate.opened;
     return { finished: true };
+  }
+
+  /** An idempotent route answered without a body: nothing to store, so its key must not stay claimed. */
+  @Post('idempotent-empty')
+  @HttpCode(204)
+  @ApiKeyAuth('messages:write')
+  @Idempotent()
+  idempotentEmpty(): void {
+    probeState.emptyCalls += 1;
   }
 
   @Get('enqueue-slow-job')

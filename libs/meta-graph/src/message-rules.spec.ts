@@ -192,6 +192,12 @@ describe('Meta’s rules for a send request (reference §1.2)', () => {
       'template.components.0.parameters.0.type',
     ],
     [
+      'a template parameter whose type names an object method',
+      template([{ type: 'body', parameters: [{ type: 'hasOwnProperty' }, { type: '__proto__' }] }]),
+      131009,
+      'template.components.0.parameters.0.type',
+    ],
+    [
       'a template text parameter without its text',
       template([{ type: 'body', parameters: [{ type: 'text' }] }]),
       131008,

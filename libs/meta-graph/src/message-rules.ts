@@ -358,7 +358,7 @@ function checkTemplateComponents(components: unknown[]): void {
       const parameterAt = `${at}['parameters'][${position}]`;
       const parameter = requireObject(value, parameterAt);
       const kind = requireString(parameter.type, `${parameterAt}['type']`);
-      const check = TEMPLATE_PARAMETERS[kind];
+      const check = Object.hasOwn(TEMPLATE_PARAMETERS, kind) ? TEMPLATE_PARAMETERS[kind] : undefined;
       if (!check) {
         throw GraphErrors.invalidParameterValue(
           `Param ${parameterAt}['type'] must be one of ${Object.keys(TEMPLATE_PARAMETERS).join(', ')}.`,

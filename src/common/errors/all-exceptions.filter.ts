@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { IdempotentReplay, pendingIdempotency } from '../idempotency/idempotency.guard';
+import { IdempotentReplay, pendingIdempotency, settleIdempotency } from '../idempotency/idempotency.guard';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { AppException } from './app.exception';
 import { ErrorCode } from './error-code';
@@ -60,6 +60,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     const pending = pendingIdempotency(request);
     if (pending) {
+      settleIdempotency(request);
       this.idempotency.release(pending.scope, pending.key).then(
         () => this.respond(exception, request, reply),
         (error: unknown) => {

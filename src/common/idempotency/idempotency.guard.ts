@@ -20,6 +20,11 @@ export function pendingIdempotency(request: FastifyRequest): PendingIdempotency 
   return (request as IdempotentRequest)[PENDING];
 }
 
+/** Its response stored or its key released: nothing is left to do for the key. */
+export function settleIdempotency(request: FastifyRequest): void {
+  (request as IdempotentRequest)[PENDING] = undefined;
+}
+
 /** A retried request: its first response, sent again as it was (with `Idempotent-Replayed: true`). */
 export class IdempotentReplay {
   constructor(

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
-import { IsNull, LessThan, Repository } from 'typeorm';
+import { IsNull, LessThan, LessThanOrEqual, Repository } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { AppException } from '../errors/app.exception';
@@ -51,9 +51,17 @@ export class IdempotencyService {
     }
 
     const existing = await this.keys.findOneBy({ scope: request.scope, key: request.key });
-    if (!existing || existing.expiresAt <= new Date()) {
-      // Expired (or released in between): take it over for this request.
-      await this.keys.delete({ scope: request.scope, key: request.key, requestHash: existing?.requestHash });
+    if (!existing) {
+      // Released in between: claim it again (without deleting what another request may just have claimed).
+      return this.claim(request);
+    }
+    if (existing.expiresAt <= new Date()) {
+      // Expired: take it over for this request.
+      await this.keys.delete({
+        scope: request.scope,
+        key: request.key,
+        expiresAt: LessThanOrEqual(existing.expiresAt),
+      });
       return this.claim(request);
     }
     if (existing.requestHash !== requestHash) {

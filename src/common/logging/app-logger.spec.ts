@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { Writable } from 'node:stream';
-import { AppLogger } from './app-logger';
+import { AppLogger, loggableUrl } from './app-logger';
 
 /** An AppLogger writing JSON lines into an array, with the root logger's redaction. */
 function capture(level: pino.Level = 'info') {
@@ -58,5 +58,12 @@ describe('AppLogger', () => {
     logger.debug('quieter', 'Service');
     logger.warn('heard', 'Service');
     expect(lines.map((line) => line.msg)).toEqual(['heard']);
+  });
+
+  it('logs the URL of Meta’s webhook verification without our verify token', () => {
+    expect(loggableUrl('/v1/webhooks/meta?hub.mode=subscribe&hub.verify_token=s3cret&hub.challenge=42')).toBe(
+      '/v1/webhooks/meta?hub.mode=subscribe&hub.verify_token=[redacted]&hub.challenge=42',
+    );
+    expect(loggableUrl('/v1/messages?status=sent')).toBe('/v1/messages?status=sent');
   });
 });

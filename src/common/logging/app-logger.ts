@@ -13,6 +13,11 @@ export function createRootLogger(config: Pick<AppConfig, 'logLevel'>): Pino {
   });
 }
 
+/** A request's URL as logged: Meta's webhook verification carries our verify token in its query. */
+export function loggableUrl(url: string): string {
+  return url.includes('verify_token') ? url.replace(/([?&]hub\.verify_token=)[^&]*/g, '$1[redacted]') : url;
+}
+
 /**
  * Nest's logger on pino: each line carries its `context` (the class that logged it); an object
  * message is merged into the line (`{ err, requestId }`), an Error logged as `err`.
