@@ -33,6 +33,8 @@ const PHONES = Number(process.env.BENCH_PHONES ?? 5);
  */
 const E2E_MESSAGES = Number(process.env.BENCH_MESSAGES ?? 10_000);
 const E2E_WARMUP_PER_PHONE = 20;
+/** Messages to one phone at Meta's top tier in (e): five seconds of its 1,000/s. */
+const ONE_PHONE_MESSAGES = Number(process.env.BENCH_ONE_PHONE_MESSAGES ?? 5_000);
 const BATCH_SIZE = 5_000;
 const BATCH_REPEATS = Number(process.env.BENCH_BATCH_REPEATS ?? 5);
 /** Only `sent` flows during a measure: delivered and read come one and two minutes later (60 s is the most allowed). */
@@ -222,6 +224,15 @@ describe('outbound messaging', () => {
   it('(b) end to end on the PostgreSQL queue backend', async () => {
     rows.push(...e2eRows('PostgreSQL', await endToEnd(creator!, 'postgres', E2E_MESSAGES)));
   });
+
+  it('(e) one phone at Meta’s top tier (1,000/s), Redis queue backend', async () => {
+    const e2e = await endToEnd(creator!, 'redis', ONE_PHONE_MESSAGES, 1);
+    rows.push([
+      `(e) one HIGH phone: messages/s reaching Meta (10% to 90% of ${fmt(e2e.messages)}; its limit 1,000)`,
+      `${fmt(e2e.steadyPerSecond)} (all accepted ${fmt(e2e.acceptSeconds, 2)} s, all at Meta ${fmt(e2e.atMetaSeconds, 1)} s, ` +
+        `all sent ${fmt(e2e.sentSeconds, 1)} s after the first POST); CPU: ${e2e.cpu}`,
+    ]);
+  });
 });
 
 /** The built service in its own process, as deployed (Redis queue backend unless `env` unsets REDIS_URL). */
@@ -368,6 +379,8 @@ interface E2eResult {
   acceptSeconds: number;
   atMetaSeconds: number;
   sentSeconds: number;
+  /** Messages reaching Meta per second between 10% and 90% of them: the sending rate, without the accept. */
+  steadyPerSecond: number;
   timeline: string[];
   perMessage: string;
   cpu: string;
@@ -463,14 +476,19 @@ async function livePhones(
  * and until every one is `sent`. Samples progress every 2 s, and counts PostgreSQL transactions
  * and Redis commands of every client meanwhile.
  */
-async function endToEnd(creator: TestService, backend: 'redis' | 'postgres', total: number): Promise<E2eResult> {
+async function endToEnd(
+  creator: TestService,
+  backend: 'redis' | 'postgres',
+  total: number,
+  phoneCount = PHONES,
+): Promise<E2eResult> {
   const dataSource = creator.context.get(DataSource);
   const run = currentTestRun();
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const prefix = `${run.redisPrefix}_e2e_${backend}`;
   progress(`(b) ${backend}: starting Meta and the service`);
-  const meta = await startSandboxProcess(PHONES, `${baseUrl}/v1/webhooks/meta`);
+  const meta = await startSandboxProcess(phoneCount, `${baseUrl}/v1/webhooks/meta`);
   const service = startService('all', port, prefix, {
     META_GRAPH_URL: meta.url,
     ...(backend === 'postgres' ? { REDIS_URL: '' } : {}),
@@ -509,10 +527,12 @@ async function endToEnd(creator: TestService, backend: 'redis' | 'postgres', tot
     expect(messages).toBe(total);
 
     const timeline: string[] = [];
+    const reached: { seconds: number; atMeta: number }[] = [];
     let atMetaSeconds = 0;
     let lastSample = -1;
     for (;;) {
       const counts = await messageCounts(dataSource, 'batch_id', batchIds);
+      reached.push({ seconds: seconds(), atMeta: counts.atMeta });
       if (!atMetaSeconds && counts.atMeta === messages) {
         atMetaSeconds = seconds();
       }
@@ -558,6 +578,7 @@ async function endToEnd(creator: TestService, backend: 'redis' | 'postgres', tot
       acceptSeconds,
       atMetaSeconds,
       sentSeconds,
+      steadyPerSecond: steadyRate(reached, messages),
       timeline,
       perMessage:
         `${fmt(transactions / messages, 2)} PostgreSQL transactions (statements outside a transaction count as one), ` +
@@ -571,6 +592,13 @@ async function endToEnd(creator: TestService, backend: 'redis' | 'postgres', tot
     meta.process.child.kill('SIGTERM');
     await meta.process.exited;
   }
+}
+
+/** Messages per second between the polls where 10% and 90% of `total` had reached Meta. */
+function steadyRate(samples: { seconds: number; atMeta: number }[], total: number): number {
+  const first = samples.find((sample) => sample.atMeta >= total * 0.1)!;
+  const last = samples.find((sample) => sample.atMeta >= total * 0.9)!;
+  return (last.atMeta - first.atMeta) / (last.seconds - first.seconds || 1);
 }
 
 function e2eRows(backend: string, e2e: E2eResult): Array<[string, string]> {
@@ -589,6 +617,7 @@ function e2eRows(backend: string, e2e: E2eResult): Array<[string, string]> {
       `(b) ${backend}: all accepted / all reached Meta / all sent`,
       `${fmt(e2e.acceptSeconds, 2)} s / ${fmt(e2e.atMetaSeconds, 1)} s / ${fmt(e2e.sentSeconds, 1)} s`,
     ],
+    [`(b) ${backend}: messages/s reaching Meta, 10% to 90% of them`, fmt(e2e.steadyPerSecond)],
     [`(b) ${backend}: work per message (accept to sent)`, e2e.perMessage],
     [`(b) ${backend}: CPU`, e2e.cpu],
   ];
