@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { SandboxHost } from '../../src/modules/meta/sandbox-host';
 import { WabasService } from '../../src/modules/wabas/wabas.service';
 import { bearer } from '../helpers/factories';
 import { readJson } from '../helpers/http';
+import { fileOf, sha256, uploadedMedia, uploadMedia } from '../helpers/media';
 import { S3TestServer, startS3Server } from '../helpers/s3-server';
 import { customerWrites, messageReaches, sandboxTenant, sendMessage } from '../helpers/sending';
 import { startTestService, TestService } from '../helpers/test-service';
@@ -15,10 +15,6 @@ const BUCKET = 'openwaba-media';
 const REGION = 'eu-central-1';
 const ACCESS_KEY_ID = 'AKIDOPENWABAE2E';
 const SECRET = 's3-e2e-secret';
-
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-/** A file of `size` random bytes after a format's magic number. */
-const fileOf = (magic: string, size: number) => Buffer.concat([Buffer.from(magic, 'latin1'), randomBytes(size)]);
 
 /**
  * The service as deployed with MEDIA_STORAGE=s3, against an S3-compatible store over HTTP that
@@ -54,17 +50,10 @@ describe('Media in an S3-compatible bucket (MEDIA_STORAGE=s3)', () => {
     await rm(mediaDir, { recursive: true, force: true });
   });
 
-  function upload(key: string, bytes: Buffer, type: string, filename: string) {
-    const form = new FormData();
-    form.append('file', new Blob([bytes], { type }), filename);
-    return fetch(`${service.url}/v1/media`, { method: 'POST', headers: bearer(key), body: form });
-  }
-
-  async function uploaded(key: string, bytes: Buffer, type: string, filename: string) {
-    const response = await upload(key, bytes, type, filename);
-    expect(response.status).toBe(201);
-    return (await readJson(response)).data;
-  }
+  const upload = (key: string, bytes: Buffer, type: string, filename: string) =>
+    uploadMedia(service.url, key, bytes, type, filename);
+  const uploaded = (key: string, bytes: Buffer, type: string, filename: string) =>
+    uploadedMedia(service.url, key, bytes, type, filename);
 
   /** The bucket's objects of one organization (keys are `{orgId}/{mediaId}`). */
   const objectsOf = (orgId: string) => [...s3.objects.keys()].filter((key) => key.startsWith(`${BUCKET}/${orgId}/`));

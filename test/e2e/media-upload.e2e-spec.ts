@@ -1,5 +1,4 @@
 import { createMetaSandbox, MetaSandbox } from '@libs/meta-sandbox';
-import { createHash, randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
@@ -11,17 +10,13 @@ import { PhoneNumber } from '../../src/modules/phone-numbers/phone-number.entity
 import { WabasService } from '../../src/modules/wabas/wabas.service';
 import { bearer, newApiKey, newTenant } from '../helpers/factories';
 import { HoldingProxy, startHoldingProxy } from '../helpers/holding-proxy';
+import { fileOf, PIXEL, sha256, uploadedMedia, uploadMedia } from '../helpers/media';
 import { readJson } from '../helpers/http';
 import { customerPhone, customerWrites, messageReaches, sandboxTenant, sendMessage } from '../helpers/sending';
 import { waitFor } from '../helpers/wait-for';
 import { startTestService, TestService } from '../helpers/test-service';
 import { TEST_SECRETS } from '../setup/test-environment';
 
-/** A 1×1 PNG. */
-const PIXEL = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
-  'base64',
-);
 const KB = 1024;
 const MB = 1024 * KB;
 
@@ -34,11 +29,6 @@ function webp(size: number, animated: boolean): Buffer {
   bytes[20] = animated ? 0x02 : 0;
   return bytes;
 }
-
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-/** `bytes` of random content after a format's magic number. */
-const fileOf = (magic: string, size: number) => Buffer.concat([Buffer.from(magic, 'latin1'), randomBytes(size)]);
 
 /**
  * Uploading files, and sending them by our id: the worker uploads each to Meta once per phone.
@@ -70,17 +60,10 @@ describe('Media upload and sending media by id', () => {
     await meta?.close();
   });
 
-  function upload(key: string, bytes: Buffer, type: string, filename: string) {
-    const form = new FormData();
-    form.append('file', new Blob([bytes], { type }), filename);
-    return fetch(`${service.url}/v1/media`, { method: 'POST', headers: bearer(key), body: form });
-  }
-
-  async function uploaded(key: string, bytes: Buffer = PIXEL, type = 'image/png', filename = 'pixel.png') {
-    const response = await upload(key, bytes, type, filename);
-    expect(response.status).toBe(201);
-    return (await readJson(response)).data;
-  }
+  const upload = (key: string, bytes: Buffer, type: string, filename: string) =>
+    uploadMedia(service.url, key, bytes, type, filename);
+  const uploaded = (key: string, bytes?: Buffer, type?: string, filename?: string) =>
+    uploadedMedia(service.url, key, bytes, type, filename);
 
   /** What the organization has stored: media rows and files on disk. */
   async function storedFor(orgId: string) {
@@ -187,7 +170,7 @@ describe('Media upload and sending media by id', () => {
       mimeType: 'image/png',
       filename: 'pixel.png',
       sizeBytes: PIXEL.length,
-      sha256: createHash('sha256').update(PIXEL).digest('hex'),
+      sha256: sha256(PIXEL),
       phoneNumberId: null,
       error: null,
     });

@@ -4,17 +4,12 @@ import { randomInt } from 'node:crypto';
 import { Client } from 'pg';
 import { bearer, newTenant } from '../helpers/factories';
 import { HoldingProxy, startHoldingProxy } from '../helpers/holding-proxy';
+import { uploadedMedia } from '../helpers/media';
 import { ownDatabase } from '../helpers/own-database';
 import { assertBuilt, MAIN_JS, RunningProcess, serviceEnv, startProcess } from '../helpers/processes';
 import { startTestService, TestService } from '../helpers/test-service';
 import { waitFor } from '../helpers/wait-for';
 import { currentTestRun, TEST_SECRETS } from '../setup/test-environment';
-
-/** A 1×1 PNG. */
-const PIXEL = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
-  'base64',
-);
 
 /**
  * Sending as deployed, on each queue backend: the API runs here, the workers in child processes
@@ -185,10 +180,7 @@ describe.each(['redis', 'postgres'] as const)(
 
     it('keeps a message claimed while its media uploads to Meta for longer than RECOVERY_AFTER_MS: sent once', async () => {
       const { key, phoneNumberId, metaPhoneId } = await liveWaba();
-      const form = new FormData();
-      form.append('file', new Blob([PIXEL], { type: 'image/png' }), 'pixel.png');
-      const uploaded = await fetch(`${api.url}/v1/media`, { method: 'POST', headers: bearer(key), body: form });
-      const media = ((await uploaded.json()) as { data: { id: string } }).data;
+      const media = await uploadedMedia(api.url, key);
       // Two customers who wrote first (their messages are ingested by the worker), so images may go to them,
       // in one batch: one send job for both, whose id is not a message's.
       const recipients = customers(2);

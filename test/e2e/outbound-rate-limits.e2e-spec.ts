@@ -32,13 +32,11 @@ describe('Sending under Meta’s rate limits', () => {
       .filter((refused) => refused.body.biz_opaque_callback_data === messageId);
   const reachedMeta = async (metaPhoneNumberId: string, messageId: string) =>
     (await sandbox()).sentMessages(metaPhoneNumberId).find((sent) => sent.body.biz_opaque_callback_data === messageId);
-  const getMessage = async (key: string, id: string) =>
-    (await service.api.GET('/v1/messages/{messageId}', { headers: bearer(key), params: { path: { messageId: id } } }))
-      .data!.data;
-
-  it('sends a message refused four times for the pair rate limit, waiting 4^X longer each time, others meanwhile', async () => {
-    const { key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant(service);
-    const limited = await customerWrites(service, key, phoneNumberId, `+${MAGIC_RECIPIENTS.pairRateLimitedFourTimes}`);
+  /** A text to a customer whose sends the sandbox refuses by script, and a second customer of the same phone. */
+  async function sendToScripted(magic: string) {
+    const tenant = await sandboxTenant(service);
+    const { key, phoneNumberId } = tenant;
+    const limited = await customerWrites(service, key, phoneNumberId, `+${magic}`);
     const other = await customerWrites(service, key, phoneNumberId);
     const accepted = await sendMessage(service, key, {
       phoneNumberId,
@@ -46,7 +44,16 @@ describe('Sending under Meta’s rate limits', () => {
       type: 'text',
       text: { body: 'Your order shipped' },
     });
-    const messageId = accepted.data!.data.id;
+    return { ...tenant, other, messageId: accepted.data!.data.id };
+  }
+  const getMessage = async (key: string, id: string) =>
+    (await service.api.GET('/v1/messages/{messageId}', { headers: bearer(key), params: { path: { messageId: id } } }))
+      .data!.data;
+
+  it('sends a message refused four times for the pair rate limit, waiting 4^X longer each time, others meanwhile', async () => {
+    const { key, phoneNumberId, metaPhoneNumberId, other, messageId } = await sendToScripted(
+      MAGIC_RECIPIENTS.pairRateLimitedFourTimes,
+    );
     await waitFor('the first refusal', async () =>
       (await refusalsOf(metaPhoneNumberId, messageId)).length ? 1 : undefined,
     );
@@ -78,21 +85,9 @@ describe('Sending under Meta’s rate limits', () => {
   });
 
   it('sends a message refused four times for throughput, and holds back its phone’s other sends meanwhile', async () => {
-    const { key, phoneNumberId, metaPhoneNumberId } = await sandboxTenant(service);
-    const limited = await customerWrites(
-      service,
-      key,
-      phoneNumberId,
-      `+${MAGIC_RECIPIENTS.throughputExceededFourTimes}`,
+    const { key, phoneNumberId, metaPhoneNumberId, other, messageId } = await sendToScripted(
+      MAGIC_RECIPIENTS.throughputExceededFourTimes,
     );
-    const other = await customerWrites(service, key, phoneNumberId);
-    const accepted = await sendMessage(service, key, {
-      phoneNumberId,
-      to: limited.to,
-      type: 'text',
-      text: { body: 'Your order shipped' },
-    });
-    const messageId = accepted.data!.data.id;
     // Rescheduled: the phone was paused before the message went back to the queue.
     await waitFor('the message to be rescheduled', async () => {
       const message = await getMessage(key, messageId);
