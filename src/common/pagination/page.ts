@@ -1,4 +1,4 @@
-/** A page of a keyset-paginated list; the envelope (common/http/envelope.ts) renders it as `{ data, meta: { pagination } }`. */
+/** A page of a keyset-paginated list; the envelope (common/http/envelope.ts) renders it `{ data, meta: { pagination } }`. */
 export class Page<T> {
   constructor(
     readonly items: T[],

@@ -57,9 +57,10 @@ interface Retry {
  * A message is handed over only by whoever claimed it: the claim moves it from `queued` to
  * `sending` in the database, so however many jobs name it, one attempt at a time goes to Meta.
  * An attempt that meets an error that may pass puts it back to `queued` with a retry job due after
- * a backoff; one that meets a rate limit does the same without using up an attempt (`nextStep`). A `sending` message whose worker died is claimed again only after
- * `RECOVERY_AFTER_MS`, and only once every Meta webhook received meanwhile was ingested (its `sent`
- * status would have told that it reached Meta).
+ * a backoff; one that meets a rate limit does the same without using up an attempt (`nextStep`).
+ * A `sending` message whose worker died is claimed again only after `RECOVERY_AFTER_MS`, and only
+ * once every Meta webhook received meanwhile was ingested (its `sent` status would have told that it
+ * reached Meta).
  */
 @Injectable()
 export class MessageDeliveryService {

@@ -1,7 +1,10 @@
 import { MetaApiError } from '@libs/meta-graph';
 import type { AppConfig } from '../../../config/app-config';
 
-/** Meta counts a phone's throughput per second: after a throughput error, the phone's later sends move back this long. */
+/**
+ * Meta counts a phone's throughput per second: after a throughput error, the phone's later sends
+ * move back this long.
+ */
 export const THROUGHPUT_PAUSE_MS = 1000;
 /** The longest single wait before a rate-limited message goes again, jitter included (4^X seconds grows fast). */
 export const MAX_RATE_LIMIT_DELAY_MS = 15 * 60_000;
